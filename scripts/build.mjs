@@ -1,0 +1,32 @@
+// Bundles the CLI (and later the daemon) into dist/ with esbuild. Bundling matters for start-up:
+// loading zod, smol-toml and liquidjs as hundreds of separate files costs ~90 ms; bundled, ~20 ms.
+import { build } from 'esbuild';
+import { rmSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+// Native addons and worker-thread pools cannot be bundled; they load from node_modules.
+const external = ['lmdb', 'node-pty', 'piscina', 'msgpackr', 'bufferutil', 'utf-8-validate'];
+
+rmSync(`${root}/dist`, { recursive: true, force: true });
+await build({
+  absWorkingDir: root,
+  entryPoints: { oj: 'src/cli/main.ts' },
+  outdir: 'dist',
+  bundle: true,
+  splitting: true, // each command's heavy modules become their own lazily loaded chunk
+  format: 'esm',
+  platform: 'node',
+  target: 'node20',
+  mainFields: ['module', 'main'],
+  external,
+  sourcemap: 'linked',
+  minifySyntax: true,
+  minifyWhitespace: true,
+  legalComments: 'none',
+  logLevel: 'warning',
+  // Some dependencies are CommonJS and call require() for Node built-ins.
+  banner: {
+    js: 'import { createRequire as __ojRequire } from "node:module"; const require = __ojRequire(import.meta.url);',
+  },
+});
