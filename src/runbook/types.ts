@@ -80,6 +80,8 @@ export interface PositionalSpec {
   name: string;
   required: boolean;
   variadic: boolean;
+  /** From `defaults`; only an optional, non-variadic positional may have one. */
+  default?: string;
 }
 
 export interface FlagSpec {
