@@ -4,7 +4,9 @@ import { existsSync } from 'node:fs';
 
 const entry = new URL('../dist/oj.js', import.meta.url);
 if (!existsSync(entry)) {
-  process.stderr.write("oj: the CLI is not built (dist/oj.js is missing). Run 'npm run build' in the oj checkout.\n");
+  process.stderr.write(
+    "oj: the CLI is not built (dist/oj.js is missing). Run 'npm run build' in the oj checkout.\n",
+  );
   process.exit(2);
 }
 await import(entry.href);

@@ -1,17 +1,18 @@
 // Bundles the CLI (and later the daemon) into dist/ with esbuild. Bundling matters for start-up:
 // loading zod, smol-toml and liquidjs as hundreds of separate files costs ~90 ms; bundled, ~20 ms.
 import { build } from 'esbuild';
-import { rmSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
+const { version } = JSON.parse(readFileSync(`${root}/package.json`, 'utf8'));
 // Native addons and worker-thread pools cannot be bundled; they load from node_modules.
 const external = ['lmdb', 'node-pty', 'piscina', 'msgpackr', 'bufferutil', 'utf-8-validate'];
 
 rmSync(`${root}/dist`, { recursive: true, force: true });
 await build({
   absWorkingDir: root,
-  entryPoints: { oj: 'src/cli/main.ts' },
+  entryPoints: { oj: 'src/cli/main.ts', lib: 'src/lib.ts' },
   outdir: 'dist',
   bundle: true,
   splitting: true, // each command's heavy modules become their own lazily loaded chunk
@@ -22,9 +23,9 @@ await build({
   external,
   sourcemap: 'linked',
   minifySyntax: true,
-  minifyWhitespace: true,
   legalComments: 'none',
   logLevel: 'warning',
+  define: { OJ_VERSION: JSON.stringify(version) },
   // Some dependencies are CommonJS and call require() for Node built-ins.
   banner: {
     js: 'import { createRequire as __ojRequire } from "node:module"; const require = __ojRequire(import.meta.url);',

@@ -1,0 +1,104 @@
+// The `oj` command line: parses argv with commander and loads each command's module only when that
+// command runs, so `oj --help` stays fast (heavy modules such as zod are never imported for it).
+import { Command, CommanderError, Option } from 'commander';
+import { CliError, EXIT } from './errors.js';
+
+declare const OJ_VERSION: string | undefined;
+
+const outputOption = () =>
+  new Option('-o, --output <format>', 'output format').choices(['text', 'json']).default('text');
+
+function buildProgram(): Command {
+  const program = new Command('oj')
+    .description('odd jobs: an automated team of AI coding agents, driven by runbooks')
+    .version(typeof OJ_VERSION === 'string' ? OJ_VERSION : '0.0.0-dev', '-V, --version')
+    .enablePositionalOptions()
+    .showSuggestionAfterError(true)
+    .exitOverride();
+
+  const runbook = program.command('runbook').description('check, list, show and graph runbooks');
+  runbook
+    .command('check')
+    .description(
+      "validate runbooks (the project's .oj/runbooks, or the given files); exit 2 on errors",
+    )
+    .argument('[paths...]', 'runbook files to check together')
+    .addOption(outputOption())
+    .action(async (paths: string[], opts: { output: string }) => {
+      const { checkCommand } = await import('./runbook.command.js');
+      return checkCommand(paths, opts);
+    });
+  runbook
+    .command('list')
+    .description('list every entrypoint and building block with its file')
+    .addOption(outputOption())
+    .action(async (opts: { output: string }) => {
+      const { listCommand } = await import('./runbook.command.js');
+      return listCommand(opts);
+    });
+  runbook
+    .command('show')
+    .description('show one primitive as compiled (name, kind.name or runbook.name)')
+    .argument('<name>')
+    .addOption(outputOption())
+    .action(async (name: string, opts: { output: string }) => {
+      const { showCommand } = await import('./runbook.command.js');
+      return showCommand(name, opts);
+    });
+  runbook
+    .command('graph')
+    .description("print a pipeline's state machine as Graphviz dot or JSON")
+    .argument('<pipeline>')
+    .addOption(
+      new Option('--format <format>', 'graph format').choices(['dot', 'json']).default('dot'),
+    )
+    .action(async (name: string, opts: { format: 'dot' | 'json' }) => {
+      const { graphCommand } = await import('./runbook.command.js');
+      return graphCommand(name, opts);
+    });
+
+  program
+    .command('run')
+    .description(
+      'run a runbook command: oj run <command> [args...]  (oj run <command> --help for its usage)',
+    )
+    .argument('<command>')
+    .argument('[args...]')
+    .helpOption(false) // `oj run deploy --help` is the command's own usage, not commander's
+    .allowUnknownOption()
+    .passThroughOptions()
+    .action(async (command: string, args: string[]) => {
+      const { runCommand } = await import('./run.command.js');
+      return runCommand(command, args);
+    });
+  return program;
+}
+
+async function main(argv: readonly string[]): Promise<number> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return typeof process.exitCode === 'number' ? process.exitCode : EXIT.ok;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // Help and version are "errors" in commander's exitOverride mode.
+      if (
+        err.code === 'commander.helpDisplayed' ||
+        err.code === 'commander.version' ||
+        err.code === 'commander.help'
+      )
+        return EXIT.ok;
+      return EXIT.usage; // commander already printed the message
+    }
+    if (err instanceof CliError) {
+      process.stderr.write(`oj: ${err.message}\n`);
+      return err.exitCode;
+    }
+    process.stderr.write(
+      `oj: unexpected error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
+    );
+    return EXIT.failed;
+  }
+}
+
+process.exitCode = await main(process.argv.slice(2));

@@ -1,0 +1,78 @@
+// `oj run <command> [args]`: binds arguments by the command's spec, then runs its shell script in the
+// project directory with every value shell-escaped. `oj run <command> --help` prints its usage.
+import { spawn } from 'node:child_process';
+import { bindArgs, formatUsage, interpolateShell, suggest } from '../runbook/index.js';
+import type { CommandDef } from '../runbook/index.js';
+import { CliError, EXIT, usageError } from './errors.js';
+import { loadValidRunbooks, stateDir } from './project.js';
+
+export async function runCommand(name: string, argv: string[]): Promise<void> {
+  const loaded = loadValidRunbooks();
+  const root = loaded.root as string;
+  const commands = Object.values(loaded.project.command);
+  const command = commands.find((c) => c.name === name || c.qualified === name);
+  if (!command) {
+    const close = suggest(
+      name,
+      commands.map((c) => c.name),
+    );
+    const known = commands.map((c) => c.name).join(', ') || 'none';
+    throw usageError(
+      `unknown command "${name}"${close ? `; did you mean "${close}"?` : ''} (commands: ${known})`,
+    );
+  }
+  const dashDash = argv.indexOf('--');
+  const flags = dashDash === -1 ? argv : argv.slice(0, dashDash);
+  if (flags.includes('--help') || flags.includes('-h')) {
+    process.stdout.write(`${formatUsage(command.name, command.args, command.description)}\n`);
+    return;
+  }
+  const bound = bindArgs(command.args, argv, command.name);
+  if (!bound.ok) throw usageError(`${bound.error.message}\n(see: oj run ${command.name} --help)`);
+  const vars = { ...varsOf(bound.args), project: root, state_dir: stateDir() };
+  await runScript(command, interpolateShell(requireShell(command), vars), root, vars.state_dir);
+}
+
+function requireShell(command: CommandDef): string {
+  if (command.run.kind === 'shell') return command.run.script;
+  throw new CliError(
+    'NEEDS_DAEMON',
+    `command "${command.name}" starts pipeline "${command.run.pipeline}"; pipelines run in the daemon (ojd), which this build does not include yet`,
+    EXIT.failed,
+  );
+}
+
+/** Flags like `--dry-run` are also readable as `{dry_run}`. */
+function varsOf(args: Record<string, unknown>): Record<string, unknown> {
+  const vars: Record<string, unknown> = { ...args };
+  for (const [k, v] of Object.entries(args)) vars[k.replace(/-/g, '_')] = v;
+  return vars;
+}
+
+function runScript(command: CommandDef, script: string, cwd: string, state: string): Promise<void> {
+  const env = { ...process.env, OJ_PROJECT: cwd, OJ_STATE_DIR: state, OJ_COMMAND: command.name };
+  const child = spawn('/bin/sh', ['-c', script], { cwd, env, stdio: 'inherit' });
+  return new Promise((resolve, reject) => {
+    child.on('error', (err) =>
+      reject(
+        new CliError(
+          'SPAWN_FAILED',
+          `could not start /bin/sh for command "${command.name}": ${err.message}`,
+          EXIT.failed,
+          { cause: err },
+        ),
+      ),
+    );
+    child.on('exit', (code, signal) => {
+      if (code === 0) resolve();
+      else
+        reject(
+          new CliError(
+            'COMMAND_FAILED',
+            `command "${command.name}" ${signal ? `was killed by ${signal}` : `exited with code ${code}`}`,
+            EXIT.failed,
+          ),
+        );
+    });
+  });
+}
