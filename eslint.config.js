@@ -1,8 +1,24 @@
 // Lint rules, including the boundary that keeps src/runbook and src/machines pure (STYLE.md "One way down").
 import tseslint from 'typescript-eslint';
 
-const IO_MODULES = ['node:*', 'fs', 'path', 'os', 'child_process', 'execa', 'lmdb', 'ws', 'piscina'];
-const OUTER_LAYERS = ['**/actors/**', '**/runtime/**', '**/cli/**', '**/project/**', '**/session/**'];
+const IO_MODULES = [
+  'node:*',
+  'fs',
+  'path',
+  'os',
+  'child_process',
+  'execa',
+  'lmdb',
+  'ws',
+  'piscina',
+];
+const OUTER_LAYERS = [
+  '**/actors/**',
+  '**/runtime/**',
+  '**/cli/**',
+  '**/project/**',
+  '**/session/**',
+];
 // Other folders are reached only through their index.ts front door.
 const FRONT_DOOR_ONLY = {
   group: ['../*/*', '!../*/index.js', '../../*/*', '!../../*/index.js'],
@@ -14,7 +30,10 @@ export default tseslint.config(
   ...tseslint.configs.recommended,
   {
     rules: {
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_' },
+      ],
       '@typescript-eslint/consistent-type-imports': 'error',
       'no-restricted-imports': ['error', { patterns: [FRONT_DOOR_ONLY] }],
     },
@@ -28,7 +47,10 @@ export default tseslint.config(
         {
           patterns: [
             FRONT_DOOR_ONLY,
-            { group: IO_MODULES, message: 'src/runbook and src/machines are pure: no I/O modules.' },
+            {
+              group: IO_MODULES,
+              message: 'src/runbook and src/machines are pure: no I/O modules.',
+            },
             { group: OUTER_LAYERS, message: 'Dependencies point downward only (DESIGN.md §2).' },
           ],
         },
