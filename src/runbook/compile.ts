@@ -481,25 +481,7 @@ function checkUsages(
       );
     } else if (use.kind === 'agent') {
       const a = project.agent[use.target];
-      if (!a) continue;
-      const agentScope: Scope = {
-        names: new Set([...scope.names, ...a.inputs.map((i) => i.name)]),
-        owner: use.by,
-      };
-      ctx.vars(a.cwd, agentScope, ['agent', a.name, 'cwd'], 'cwd');
-      a.inputs.forEach((input, i) =>
-        ctx.vars(input.source, scope, ['agent', a.name, 'inputs', i, 'source'], 'source'),
-      );
-      for (const v of a.prompt?.vars ?? []) {
-        if (!agentScope.names.has(v))
-          ctx.unknownVar(
-            v,
-            a.prompt?.engine === 'liquid' ? `{{ ${v} }}` : `{${v}}`,
-            agentScope,
-            ['agent', a.name, a.promptFile ? 'prompt_file' : 'prompt'],
-            'prompt',
-          );
-      }
+      if (a) checkAgentUse(ctx, a, scope);
     } else {
       const s = project.strategy[use.target];
       if (!s) continue;
@@ -516,8 +498,29 @@ function checkUsages(
           ['strategy', s.name, 'attempt', i, 'rollback'],
           'rollback',
         );
+        const agent = a.agent ? project.agent[a.agent] : undefined;
+        const agentCtx = agent ? contexts.get(agent.runbook) : undefined;
+        const owner = `attempt "${a.name}" of strategy "${s.name}" (${use.by})`;
+        if (agent && agentCtx)
+          checkAgentUse(agentCtx, agent, { names: withCheckpoint.names, owner });
       });
     }
+  }
+}
+
+/** Checks an agent's cwd, input sources and prompt against the scope of one place that runs it. */
+function checkAgentUse(ctx: CompileContext, a: AgentDef, scope: Scope): void {
+  const names = new Set([...scope.names, ...a.inputs.map((i) => i.name)]);
+  const agentScope: Scope = { names, owner: scope.owner };
+  ctx.vars(a.cwd, agentScope, ['agent', a.name, 'cwd'], 'cwd');
+  a.inputs.forEach((input, i) =>
+    ctx.vars(input.source, scope, ['agent', a.name, 'inputs', i, 'source'], 'source'),
+  );
+  const where = ['agent', a.name, a.promptFile ? 'prompt_file' : 'prompt'];
+  for (const v of a.prompt?.vars ?? []) {
+    if (names.has(v)) continue;
+    const written = a.prompt?.engine === 'liquid' ? `{{ ${v} }}` : `{${v}}`;
+    ctx.unknownVar(v, written, agentScope, where, 'prompt');
   }
 }
 
