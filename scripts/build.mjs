@@ -1,7 +1,7 @@
 // Bundles the CLI (and later the daemon) into dist/ with esbuild. Bundling matters for start-up:
 // loading zod, smol-toml and liquidjs as hundreds of separate files costs ~90 ms; bundled, ~20 ms.
 import { build } from 'esbuild';
-import { readFileSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -9,11 +9,12 @@ const { version } = JSON.parse(readFileSync(`${root}/package.json`, 'utf8'));
 // Native addons and worker-thread pools cannot be bundled; they load from node_modules.
 const external = ['lmdb', 'node-pty', 'piscina', 'msgpackr', 'bufferutil', 'utf-8-validate'];
 
-rmSync(`${root}/dist`, { recursive: true, force: true });
+// Build beside dist/ and swap it in, so a CLI started meanwhile never finds dist/ half-written.
+const staging = `dist.build-${process.pid}`;
 await build({
   absWorkingDir: root,
   entryPoints: { oj: 'src/cli/main.ts', lib: 'src/lib.ts' },
-  outdir: 'dist',
+  outdir: staging,
   bundle: true,
   splitting: true, // each command's heavy modules become their own lazily loaded chunk
   format: 'esm',
@@ -31,3 +32,8 @@ await build({
     js: 'import { createRequire as __ojRequire } from "node:module"; const require = __ojRequire(import.meta.url);',
   },
 });
+
+const retired = `${root}/dist.old-${process.pid}`;
+if (existsSync(`${root}/dist`)) renameSync(`${root}/dist`, retired);
+renameSync(`${root}/${staging}`, `${root}/dist`);
+rmSync(retired, { recursive: true, force: true });
