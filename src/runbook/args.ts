@@ -12,6 +12,8 @@ export interface ArgSpecIssue {
   offset?: number;
   /** A suggestion such as `did you mean "force"?`. */
   hint?: string;
+  /** When the problem is an entry of `aliases` or `defaults` rather than the spec itself. */
+  entry?: { table: 'aliases' | 'defaults'; key: string; at: 'key' | 'value' };
 }
 
 export type ArgBindErrorCode =
@@ -257,14 +259,22 @@ function applyAliases(
   const claimed = new Map<string, string>();
   for (const [key, target] of Object.entries(aliases)) {
     const letter = key.startsWith('-') ? key.slice(1) : key;
+    const entry = { table: 'aliases' as const, key, at: 'key' as const };
+    const targetEntry = { ...entry, at: 'value' as const };
     const earlier = claimed.get(letter);
     if (!/^[a-zA-Z]$/.test(letter)) {
-      issues.push({ message: `alias "${key}" is not a single letter; write e.g. f = "force"` });
+      issues.push({
+        message: `alias "${key}" is not a single letter; write e.g. f = "force"`,
+        entry,
+      });
     } else if (letter === HELP_SHORT) {
-      issues.push({ message: `alias "${key}" is reserved for -h, --help; pick another letter` });
+      issues.push({
+        message: `alias "${key}" is reserved for -h, --help; pick another letter`,
+        entry,
+      });
     } else if (earlier !== undefined) {
       const message = `aliases "${earlier}" and "${key}" both claim "-${letter}"; keep one`;
-      issues.push({ message });
+      issues.push({ message, entry });
     } else {
       claimed.set(letter, key);
       const flag = flags.find((w) => w.spec.name === target);
@@ -272,10 +282,10 @@ function applyAliases(
         flag.spec.short.push(letter);
       } else if (positionals.some((w) => w.spec.name === target)) {
         const message = `alias "${key}" targets positional "${target}"; aliases are for flags only, remove it`;
-        issues.push({ message });
+        issues.push({ message, entry: targetEntry });
       } else {
         const message = `alias "${key}" targets unknown flag "${target}"; name a flag declared in args`;
-        issues.push(withGuess(message, target, flags));
+        issues.push({ ...withGuess(message, target, flags), entry: targetEntry });
       }
     }
   }
@@ -289,6 +299,7 @@ function applyDefaults(
 ): void {
   for (const [name, value] of Object.entries(defaults)) {
     const shown = JSON.stringify(value);
+    const entry = { table: 'defaults' as const, key: name, at: 'key' as const };
     const flag = flags.find((w) => w.spec.name === name)?.spec;
     const positional = positionals.find((w) => w.spec.name === name);
     let message: string | undefined;
@@ -311,9 +322,9 @@ function applyDefaults(
       else positional.spec.default = String(value);
     } else {
       const unknown = `default for unknown argument "${name}"; declare it in args or remove the default`;
-      issues.push(withGuess(unknown, name, [...positionals, ...flags]));
+      issues.push({ ...withGuess(unknown, name, [...positionals, ...flags]), entry });
     }
-    if (message !== undefined) issues.push({ message });
+    if (message !== undefined) issues.push({ message, entry: { ...entry, at: 'value' } });
   }
 }
 

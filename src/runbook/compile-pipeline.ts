@@ -229,7 +229,8 @@ function routeNext(
     `next phase "${next}" does not exist`,
     close ? `did you mean "${close}"?` : `phases: ${phaseNames.join(', ')}, or "done"`,
   );
-  return null;
+  // Route on as if `next` were absent, so the phases after it are not also reported unreachable.
+  return phaseNames[index + 1] ?? null;
 }
 
 function routeFail(

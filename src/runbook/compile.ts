@@ -6,11 +6,12 @@ import type { Usage } from './compile-pipeline.js';
 import { CompileContext, GLOBAL_VARS } from './context.js';
 import type { Scope } from './context.js';
 import type { RunbookIssue } from './errors.js';
-import { hashContent } from './hash.js';
+import { hashDefinitions } from './bundle.js';
 import type { ParsedRunbook } from './parse.js';
 import type { PathSegment } from './positions.js';
 import { Registry } from './refs.js';
 import type { RawAgent, RawCommand } from './schema.js';
+import { findPlaceholders } from './interpolate.js';
 import { checkTemplate, compileTemplate } from './template.js';
 import { EVENT_HOOKS, KINDS } from './types.js';
 import type {
@@ -33,7 +34,7 @@ import type {
 
 /** Everything a project's runbooks define, by kind and qualified name. */
 export interface Project {
-  runbooks: { name: string; file: string; hash: string }[];
+  runbooks: { name: string; file: string; hash?: string }[];
   command: Record<QualifiedName, CommandDef>;
   worker: Record<QualifiedName, WorkerDef>;
   cron: Record<QualifiedName, CronDef>;
@@ -51,6 +52,11 @@ export interface Project {
 }
 
 export interface CompileDeps {
+  /**
+   * Content hash of a text (e.g. `sha256:<hex>`). Injected so the pure core needs no crypto of its
+   * own; the loader passes node:crypto's native sha-256. Without it definitions carry no hash.
+   */
+  hash?: (text: string) => string;
   /** Reads a `prompt_file` (relative to the runbook's directory); undefined when it is missing. */
   readTemplate(runbookFile: string, path: string): { file: string; text: string } | undefined;
 }
@@ -91,7 +97,11 @@ export function compileRunbooks(
   for (const rb of parsed) {
     const ctx = new CompileContext(rb, registry, issues);
     contexts.set(rb.name, ctx);
-    project.runbooks.push({ name: rb.name, file: rb.file, hash: hashContent(rb.text) });
+    project.runbooks.push({
+      name: rb.name,
+      file: rb.file,
+      ...(deps.hash ? { hash: deps.hash(rb.text) } : {}),
+    });
     for (const kind of ENTRYPOINTS) {
       for (const name of rb.declared[kind]) {
         const key = `${kind}:${name}`;
@@ -329,6 +339,7 @@ export function compileRunbooks(
   }
 
   checkUsages(project, contexts, usages);
+  if (deps.hash) hashDefinitions(project, deps.hash);
   issues.sort((a, b) => a.file.localeCompare(b.file) || a.line - b.line || a.col - b.col);
   return { project, issues };
 }
@@ -341,7 +352,25 @@ function compileCommand(
 ): CommandDef {
   const path: PathSegment[] = ['command', name];
   const { spec, issues } = parseArgSpec(raw.args ?? '', raw.aliases ?? {}, raw.defaults ?? {});
-  for (const issue of issues) ctx.report('BAD_ARGS', [...path, 'args'], issue.message, issue.hint);
+  for (const issue of issues) {
+    if (issue.entry) {
+      const at = [...path, issue.entry.table, issue.entry.key];
+      ctx.report('BAD_ARGS', at, issue.message, issue.hint, issue.entry.at);
+    } else if (issue.offset !== undefined && raw.args !== undefined) {
+      const pos = ctx.offsetPosition([...path, 'args'], issue.offset);
+      ctx.reportAt(
+        'BAD_ARGS',
+        ctx.rb.file,
+        pos.line,
+        pos.col,
+        [...path, 'args'],
+        issue.message,
+        issue.hint,
+      );
+    } else {
+      ctx.report('BAD_ARGS', [...path, 'args'], issue.message, issue.hint);
+    }
+  }
   const argNames = [...spec.positionals.map((p) => p.name), ...spec.flags.map((f) => f.name)];
   const scope: Scope = {
     names: new Set([...argNames.map(toVarName), ...argNames, ...COMMAND_BUILTINS]),
@@ -402,10 +431,8 @@ function compileAgent(
     def.prompt = compileTemplate(raw.prompt);
     const checked = checkTemplate(raw.prompt);
     if (!checked.ok) {
-      const at = ctx.rb.locate([...path, 'prompt'], 'value');
-      const multiline = /^("""|''')\r?\n/.test(lineAt(ctx.rb.text, at.line).slice(at.col - 1));
-      const line = at.line + checked.line - 1 + (multiline ? 1 : 0);
-      const col = checked.line === 1 && !multiline ? at.col + checked.col : checked.col;
+      const offset = offsetOf(raw.prompt, checked.line, checked.col);
+      const { line, col } = ctx.offsetPosition([...path, 'prompt'], offset);
       ctx.reportAt(
         'TEMPLATE_SYNTAX',
         ctx.rb.file,
@@ -519,8 +546,16 @@ function checkAgentUse(ctx: CompileContext, a: AgentDef, scope: Scope): void {
   const where = ['agent', a.name, a.promptFile ? 'prompt_file' : 'prompt'];
   for (const v of a.prompt?.vars ?? []) {
     if (names.has(v)) continue;
-    const written = a.prompt?.engine === 'liquid' ? `{{ ${v} }}` : `{${v}}`;
-    ctx.unknownVar(v, written, agentScope, where, 'prompt');
+    const liquid = a.prompt?.engine === 'liquid';
+    const written = liquid ? `{{ ${v} }}` : `{${v}}`;
+    // Inline prompts point at the first use; a prompt_file points at its path.
+    const source = a.prompt?.source ?? '';
+    const offset = liquid
+      ? source.search(new RegExp(`\\b${v}\\b`))
+      : findPlaceholders(source).find((p) => p.root === v)?.start;
+    const inline = !a.promptFile && offset !== undefined && offset >= 0;
+    const at = inline ? ctx.offsetPosition(where, offset) : undefined;
+    ctx.unknownVar(v, written, agentScope, where, 'prompt', at);
   }
 }
 
@@ -578,8 +613,12 @@ function put<T extends { qualified: QualifiedName }>(map: Record<QualifiedName, 
   map[def.qualified] = def;
 }
 
-function lineAt(text: string, line: number): string {
-  return text.split('\n')[line - 1] ?? '';
+/** The character offset of 1-based line/col inside `text`. */
+function offsetOf(text: string, line: number, col: number): number {
+  const lines = text.split('\n');
+  let offset = 0;
+  for (let i = 0; i < line - 1 && i < lines.length; i++) offset += (lines[i]?.length ?? 0) + 1;
+  return offset + col - 1;
 }
 
 function emptyProject(): Project {

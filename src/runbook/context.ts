@@ -5,6 +5,7 @@ import { formatPath } from './errors.js';
 import type { IssueCode, RunbookIssue } from './errors.js';
 import { findPlaceholders } from './interpolate.js';
 import type { ParsedRunbook } from './parse.js';
+import { locateInString } from './positions.js';
 import type { PathSegment, Position } from './positions.js';
 import { parseRecoveryChain } from './recovery.js';
 import type { RecoverySite } from './recovery.js';
@@ -122,14 +123,7 @@ export class CompileContext {
     for (const p of findPlaceholders(text)) {
       if (scope.names.has(p.root) || reported.has(p.root)) continue;
       reported.add(p.root);
-      this.unknownVar(
-        p.root,
-        `{${p.path}}`,
-        scope,
-        path,
-        what,
-        this.offsetPosition(path, text, p.start),
-      );
+      this.unknownVar(p.root, `{${p.path}}`, scope, path, what, this.offsetPosition(path, p.start));
     }
   }
 
@@ -149,33 +143,9 @@ export class CompileContext {
     else this.report('UNKNOWN_VARIABLE', path, message, hint);
   }
 
-  /**
-   * Where character `offset` of the string value at `path` is written. Exact for literal strings
-   * and for basic strings without escapes before the offset; otherwise the value's start.
-   */
-  offsetPosition(path: PathSegment[], value: string, offset: number): Position {
-    const start = this.rb.locate(path, 'value');
-    const line = this.rb.text.split('\n')[start.line - 1] ?? '';
-    const opener = line.slice(start.col - 1, start.col + 2);
-    const before = value.slice(0, offset);
-    if (opener === '"""' || opener === "'''") {
-      // A newline right after the opening quotes is not part of the value.
-      const skipsNewline = line.length === start.col + 2;
-      const lines = before.split('\n');
-      if (lines.length === 1 && !skipsNewline)
-        return { line: start.line, col: start.col + 3 + offset };
-      return {
-        line: start.line + lines.length - (skipsNewline ? 0 : 1),
-        col: (lines.at(-1)?.length ?? 0) + 1,
-      };
-    }
-    if (
-      (opener[0] === "'" || (opener[0] === '"' && !before.includes('\\'))) &&
-      !before.includes('\n')
-    ) {
-      return { line: start.line, col: start.col + 1 + offset };
-    }
-    return start;
+  /** Where character `offset` of the string value at `path` is written in the file. */
+  offsetPosition(path: PathSegment[], offset: number): Position {
+    return locateInString(this.rb.text, this.rb.locate(path, 'value'), offset);
   }
 
   /** Event patterns (`wake_on`): `noun:verb` segments, `*` wildcards, `{var}` placeholders. */

@@ -76,7 +76,7 @@ export function parseRunbook(text: string, file: string, name: string): ParsedRu
       line: e?.line ?? 1,
       col: e?.column ?? 1,
       path: '',
-      message: message.replace(/^Invalid TOML document: /, 'invalid TOML: '),
+      message: describeTomlError(message, text, e),
       hint: 'fix the TOML syntax first; nothing else in this file was checked',
     });
     return result;
@@ -152,7 +152,15 @@ function checkEntry<T>(
   report: Report,
   accept: (ok: T) => void,
 ): void {
-  const parsed = schema.safeParse(value);
+  let parsed: ReturnType<typeof schema.safeParse>;
+  try {
+    parsed = schema.safeParse(value);
+  } catch (err) {
+    // Only pathological input gets here (tables nested thousands deep overflow the stack).
+    if (!(err instanceof RangeError)) throw err;
+    report('BAD_VALUE', base, 'is nested too deeply to check', 'flatten the tables under it');
+    return;
+  }
   if (parsed.success) {
     accept(parsed.data);
     return;
@@ -161,7 +169,12 @@ function checkEntry<T>(
   // When unknown keys are the only problem (typically a typo), check the rest of the entry too:
   // drop them and accept what remains, so one typo does not hide the entry's other problems.
   if (parsed.error.issues.every((i) => i.code === 'unrecognized_keys')) {
-    const repaired = withoutKeys(value, parsed.error.issues);
+    let repaired: unknown;
+    try {
+      repaired = withoutKeys(value, parsed.error.issues);
+    } catch {
+      return; // too deep to copy; the problems are reported already
+    }
     const again = schema.safeParse(repaired);
     if (again.success) accept(again.data);
   }
@@ -179,6 +192,20 @@ function withoutKeys(value: unknown, issues: readonly z.core.$ZodIssue[]): unkno
       for (const key of issue.keys) delete (target as Record<string, unknown>)[key];
   }
   return copy;
+}
+
+/** smol-toml's message, reworded where it misleads (an unclosed string reads as a bad character). */
+function describeTomlError(message: string, text: string, e: TomlError | undefined): string {
+  const plain = message.replace(/^Invalid TOML document: /, '');
+  const lineText = e ? (text.split('\n')[e.line - 1] ?? '') : '';
+  if (
+    /control characters are not allowed in strings/.test(plain) &&
+    e &&
+    e.column > lineText.length
+  ) {
+    return 'invalid TOML: unterminated string: close the quote on this line, or use """ for text over several lines';
+  }
+  return `invalid TOML: ${plain}`;
 }
 
 function reportZodIssue(

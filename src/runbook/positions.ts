@@ -29,7 +29,11 @@ export class PositionIndex {
     } catch {
       return; // syntax errors are reported by the main parser with their own position
     }
-    for (const top of ast.body) this.#walkTable(top.body, []);
+    try {
+      for (const top of ast.body) this.#walkTable(top.body, []);
+    } catch {
+      // Absurdly deep nesting overflows the walk; what was indexed so far still helps.
+    }
   }
 
   /**
@@ -51,6 +55,11 @@ export class PositionIndex {
     for (const node of body) {
       if (node.type === 'TOMLTable') {
         const at = toPosition(node.loc.start);
+        // `[pipline.fix]` also introduces `pipline`: a problem with the prefix points at the header.
+        for (let i = 1; i < node.resolvedKey.length; i++) {
+          const prefix = node.resolvedKey.slice(0, i);
+          if (!this.#entries.has(toKey(prefix))) this.#set(prefix, { key: at, value: at });
+        }
         this.#set(node.resolvedKey, { key: at, value: at });
         this.#walkTable(node.body, node.resolvedKey);
       } else {
@@ -95,4 +104,49 @@ function toKey(path: readonly PathSegment[]): string {
 
 function toPosition(loc: { line: number; column: number }): Position {
   return { line: loc.line, col: loc.column + 1 };
+}
+
+const ESCAPE_LENGTHS: Record<string, number> = { u: 6, U: 10 };
+
+/**
+ * Where character `offset` of a TOML string value is written, given the text and the position of
+ * the value's opening quote. Follows TOML's rules: escapes (`\n`, `\uXXXX`…), the trimmed first
+ * newline of multi-line strings, and line-ending backslashes. Pure.
+ */
+export function locateInString(text: string, start: Position, offset: number): Position {
+  const lines = text.split('\n');
+  let line = start.line;
+  let col = start.col;
+  const at = () => lines[line - 1]?.[col - 1];
+  const advance = () => {
+    if (at() === undefined) {
+      line += 1;
+      col = 1;
+    } else col += 1;
+  };
+  const quote = at();
+  if (quote !== '"' && quote !== "'") return start;
+  const multi = lines[line - 1]?.slice(col - 1, col + 2) === quote.repeat(3);
+  const literal = quote === "'";
+  for (let i = 0; i < (multi ? 3 : 1); i++) advance();
+  if (multi && at() === undefined) advance(); // the newline right after """ is not content
+  if (multi && at() === '\r' && lines[line - 1]?.length === col) advance();
+  for (let decoded = 0; decoded < offset; decoded++) {
+    if (line > lines.length) return start;
+    const ch = at();
+    if (!literal && ch === '\\') {
+      const next = lines[line - 1]?.[col];
+      if (next === undefined || /\s/.test(next)) {
+        // Line-ending backslash: skips the newline and the whitespace that follows.
+        advance();
+        while (line <= lines.length && (at() === undefined || /\s/.test(at() ?? ''))) advance();
+        decoded--;
+        continue;
+      }
+      col += ESCAPE_LENGTHS[next] ?? 2;
+      continue;
+    }
+    advance();
+  }
+  return { line, col };
 }

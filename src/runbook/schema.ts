@@ -3,12 +3,16 @@
 // `command =` was silently ignored). Meaning (durations, references, templates) is checked later.
 import * as z from 'zod';
 
+// Runbooks are parsed once per process: zod's JIT (code generated per schema on first use) costs
+// more than it saves here, and `new Function` is best avoided in a process that reads user files.
+z.config({ jitless: true });
+
 const text = z.string();
 const nonEmpty = z.string().min(1, 'must not be empty');
 const names = z.array(nonEmpty);
 /** A recovery chain: one word or a list, e.g. `"escalate"` or `["nudge", "restart:2", "escalate"]`. */
 const chain = z.union([nonEmpty, names]);
-const duration = nonEmpty;
+const duration = text; // an empty one is reported by parseDuration, with the accepted forms
 const description = text.optional();
 
 const inputSource = z.strictObject({ name: nonEmpty, source: nonEmpty });

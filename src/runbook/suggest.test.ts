@@ -32,3 +32,13 @@ describe('suggest', () => {
     expect(suggest('cat', ['bat', 'hat'])).toBe('bat');
   });
 });
+
+describe('suggest with transposed letters', () => {
+  it.each([
+    ['tga', ['tag', 'force'], 'tag'],
+    ['pipelnie', ['pipeline', 'command'], 'pipeline'],
+    ['qeueu', ['queue'], undefined],
+  ])('suggest(%j) → %j', (input, candidates, expected) => {
+    expect(suggest(input, candidates)).toBe(expected);
+  });
+});
