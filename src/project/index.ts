@@ -1,5 +1,6 @@
 // Finds a project (the nearest ancestor with `.oj/`) and loads its runbooks from disk: the only
 // place runbook files and prompt templates are read; parsing and compiling stay pure.
+import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -87,6 +88,7 @@ export function loadRunbookFiles(
   }
   const byShown = new Map(paths.map((p) => [display(p), p]));
   const { project, issues: found } = compileRunbooks(parsed, {
+    hash: sha256,
     readTemplate(runbookFile, path) {
       const abs = resolve(dirname(byShown.get(runbookFile) ?? runbookFile), path);
       const text = readText(abs);
@@ -94,6 +96,11 @@ export function loadRunbookFiles(
     },
   });
   return { project, issues: [...issues, ...found], files: paths.map(display), runbooks: parsed };
+}
+
+/** `sha256:<hex>` of a text, with node:crypto's native implementation. */
+export function sha256(text: string): string {
+  return `sha256:${createHash('sha256').update(text).digest('hex')}`;
 }
 
 function listStd(): string[] {

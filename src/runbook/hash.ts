@@ -1,7 +1,5 @@
-// Content hashes of compiled definitions: sha-256 over canonical JSON (keys sorted), so the same
+// Canonical JSON (keys sorted at every level): the text content hashes are taken of, so the same
 // definition always hashes the same however its runbook was formatted.
-import { sha256 } from '@noble/hashes/sha2.js';
-import { bytesToHex, utf8ToBytes } from '@noble/hashes/utils.js';
 
 /** JSON with object keys sorted at every level; `undefined` members are dropped. Pure. */
 export function toCanonicalJson(value: unknown): string {
@@ -11,9 +9,4 @@ export function toCanonicalJson(value: unknown): string {
     for (const k of Object.keys(v).sort()) sorted[k] = (v as Record<string, unknown>)[k];
     return sorted;
   });
-}
-
-/** `sha256:<hex>` of the canonical JSON of `value`. Pure. */
-export function hashContent(value: unknown): string {
-  return `sha256:${bytesToHex(sha256(utf8ToBytes(toCanonicalJson(value))))}`;
 }

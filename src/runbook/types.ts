@@ -72,6 +72,11 @@ export interface DefBase {
   /** `<runbook>.<name>`. */
   qualified: QualifiedName;
   description?: string;
+  /**
+   * Content hash of the compiled definition (for a pipeline, of it and every block it uses);
+   * filled by compilation, so two identical definitions always hash alike.
+   */
+  hash?: string;
 }
 
 // ---- entrypoints ---------------------------------------------------------------------------
