@@ -24,6 +24,7 @@ await build({
   external,
   sourcemap: 'linked',
   minifySyntax: true,
+  minifyWhitespace: true, // less source to parse at start-up; stack traces map back via dist/*.map
   legalComments: 'none',
   logLevel: 'warning',
   define: { OJ_VERSION: JSON.stringify(version) },
