@@ -42,15 +42,39 @@ const m = measure({
   check: [oj, 'runbook', 'check', ...std],
 });
 
+// Loading in a fresh process (what `oj` and the daemon pay once), then warm in this process.
+const LOAD_SCRIPT = `
+  const lib = await import(${JSON.stringify(pathToFileURL(join(root, 'dist', 'lib.js')).href)});
+  const files = ${JSON.stringify(std.map((f) => join(root, f)))};
+  const t0 = performance.now();
+  const { issues } = lib.loadRunbookFiles(files, { hash: process.argv[1] === 'hash' });
+  const ms = performance.now() - t0;
+  if (issues.length) throw new Error(issues.length + ' issues in the standard runbooks');
+  console.log(ms);`;
+function coldLoad(hash) {
+  const r = spawnSync(
+    process.execPath,
+    ['--input-type=module', '-e', LOAD_SCRIPT, hash ? 'hash' : 'plain'],
+    { encoding: 'utf8' },
+  );
+  if (r.status !== 0) throw new Error(r.stderr);
+  return Number(r.stdout.trim());
+}
+const cold = [];
+const coldHashed = [];
+for (let i = 0; i < RUNS; i++) {
+  cold.push(coldLoad(false));
+  coldHashed.push(coldLoad(true));
+}
 const lib = await import(pathToFileURL(join(root, 'dist', 'lib.js')).href);
 const files = std.map((f) => join(root, f));
-const loads = [];
-for (let i = 0; i < RUNS; i++) {
+const warm = [];
+for (let i = 0; i < RUNS + 1; i++) {
   const t0 = process.hrtime.bigint();
-  const { issues } = lib.loadRunbookFiles(files);
-  loads.push(Number(process.hrtime.bigint() - t0) / 1e6);
-  if (issues.length) throw new Error(`standard runbooks have ${issues.length} issues`);
+  lib.loadRunbookFiles(files, { hash: false });
+  warm.push(Number(process.hrtime.bigint() - t0) / 1e6);
 }
+warm.shift(); // the first is this process's cold run
 
 const fmt = (ms) => `${ms.toFixed(1)} ms`;
 const rows = [
@@ -62,12 +86,13 @@ const rows = [
     `${(m.check / m.baseline).toFixed(2)}×`,
     '< 150 ms',
   ],
-  ['load 5 std runbooks, first (cold)', fmt(loads[0]), '', '< 20 ms'],
-  ['load 5 std runbooks, median (warm)', fmt(median(loads.slice(1))), '', '< 20 ms'],
+  ['load 5 std runbooks, fresh process', fmt(median(cold)), '', '< 20 ms'],
+  ['  … with content hashes', fmt(median(coldHashed)), '', ''],
+  ['load 5 std runbooks, warm', fmt(median(warm)), '', '< 20 ms'],
 ];
-console.log(`startup (median of ${RUNS} runs, node ${process.version})`);
+console.log(`startup (median of ${RUNS} runs each, node ${process.version})`);
 for (const r of rows)
   console.log(`  ${r[0].padEnd(40)} ${r[1].padStart(10)} ${r[2].padStart(7)}  ${r[3]}`);
-const ok = m.help < 150 && m.check < 150 && loads[0] < 20;
+const ok = m.help < 150 && m.check < 150 && median(cold) < 20 && median(warm) < 20;
 console.log(ok ? 'targets met' : 'TARGET MISSED');
 process.exitCode = ok ? 0 : 1;

@@ -27,13 +27,14 @@ export function projectRoot(): string {
 }
 
 /** Loads the project's runbooks, or the given files; validation problems are returned, not thrown. */
-export function loadRunbooks(paths: readonly string[] = []): LoadedProject {
+export function loadRunbooks(paths: readonly string[] = [], hash = true): LoadedProject {
+  const options = { display: displayPath, hash };
   if (paths.length)
     return loadRunbookFiles(
       paths.map((p) => resolve(p)),
-      displayPath,
+      options,
     );
-  return loadProject(projectRoot(), displayPath);
+  return loadProject(projectRoot(), options);
 }
 
 /** Loads the project and fails with every problem (exit 2) unless it is valid. */

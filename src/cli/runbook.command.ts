@@ -9,7 +9,7 @@ import { loadRunbooks, loadValidRunbooks } from './project.js';
 const ENTRYPOINTS: readonly Kind[] = ['command', 'worker', 'cron'];
 
 export function checkCommand(paths: string[], opts: { output: string }): void {
-  const loaded = loadRunbooks(paths);
+  const loaded = loadRunbooks(paths, false); // checking needs no content hashes
   const count = countPrimitives(loaded.project);
   if (opts.output === 'json') {
     printJson({

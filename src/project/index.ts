@@ -2,7 +2,7 @@
 // place runbook files and prompt templates are read; parsing and compiling stay pure.
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { basename, dirname, join, relative, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { compileRunbooks, parseRunbook } from '../runbook/index.js';
 import type { ParsedRunbook, Project, RunbookIssue } from '../runbook/index.js';
@@ -25,6 +25,13 @@ export interface LoadedProject {
   runbooks: ParsedRunbook[];
 }
 
+export interface LoadOptions {
+  /** How file paths appear in issues and listings (e.g. relative to the working directory). */
+  display?: (file: string) => string;
+  /** Content-hash every definition (default true); a plain check can skip it. */
+  hash?: boolean;
+}
+
 /** Walks up from `start` to the nearest directory containing `.oj/`. */
 export function findProjectRoot(start: string): string | undefined {
   let dir = resolve(start);
@@ -37,10 +44,7 @@ export function findProjectRoot(start: string): string | undefined {
 }
 
 /** Loads every `.oj/runbooks/*.toml` of the project at `root`. */
-export function loadProject(
-  root: string,
-  display: (file: string) => string = (f) => relative(process.cwd(), f) || f,
-): LoadedProject {
+export function loadProject(root: string, options: LoadOptions = {}): LoadedProject {
   const dir = join(root, '.oj', 'runbooks');
   const files = isDirectory(dir)
     ? readdirSync(dir)
@@ -48,7 +52,7 @@ export function loadProject(
         .sort()
         .map((f) => join(dir, f))
     : [];
-  return { root, ...loadRunbookFiles(files, display) };
+  return { root, ...loadRunbookFiles(files, options) };
 }
 
 /**
@@ -58,8 +62,9 @@ export function loadProject(
  */
 export function loadRunbookFiles(
   paths: readonly string[],
-  display: (file: string) => string = (f) => f,
+  options: LoadOptions = {},
 ): Omit<LoadedProject, 'root'> {
+  const display = options.display ?? ((f: string) => f);
   const parsed: ParsedRunbook[] = [];
   const issues: RunbookIssue[] = [];
   for (const path of paths) {
@@ -88,7 +93,7 @@ export function loadRunbookFiles(
   }
   const byShown = new Map(paths.map((p) => [display(p), p]));
   const { project, issues: found } = compileRunbooks(parsed, {
-    hash: sha256,
+    ...(options.hash === false ? {} : { hash: sha256 }),
     readTemplate(runbookFile, path) {
       const abs = resolve(dirname(byShown.get(runbookFile) ?? runbookFile), path);
       const text = readText(abs);

@@ -12,7 +12,8 @@ import type { PathSegment } from './positions.js';
 import { Registry } from './refs.js';
 import type { RawAgent, RawCommand } from './schema.js';
 import { findPlaceholders } from './interpolate.js';
-import { checkTemplate, compileTemplate } from './template.js';
+import { checkTemplate, isLiquidTemplate } from './template.js';
+import type { TemplateCheck } from './template.js';
 import { EVENT_HOOKS, KINDS } from './types.js';
 import type {
   ActionDef,
@@ -29,6 +30,7 @@ import type {
   QueueDef,
   SemaphoreDef,
   StrategyDef,
+  TemplateDef,
   WorkerDef,
 } from './types.js';
 
@@ -428,8 +430,8 @@ function compileAgent(
     );
   }
   if (raw.prompt !== undefined) {
-    def.prompt = compileTemplate(raw.prompt);
     const checked = checkTemplate(raw.prompt);
+    def.prompt = toTemplateDef(raw.prompt, checked);
     if (!checked.ok) {
       const offset = offsetOf(raw.prompt, checked.line, checked.col);
       const { line, col } = ctx.offsetPosition([...path, 'prompt'], offset);
@@ -453,8 +455,8 @@ function compileAgent(
         'paths are relative to the runbook file',
       );
     } else {
-      def.prompt = compileTemplate(found.text);
       const checked = checkTemplate(found.text);
+      def.prompt = toTemplateDef(found.text, checked);
       if (!checked.ok)
         ctx.reportAt(
           'TEMPLATE_SYNTAX',
@@ -611,6 +613,12 @@ function base(ctx: CompileContext, name: string, description: string | undefined
 
 function put<T extends { qualified: QualifiedName }>(map: Record<QualifiedName, T>, def: T): void {
   map[def.qualified] = def;
+}
+
+/** A template definition from one parse (the check already found the variables it reads). */
+function toTemplateDef(source: string, checked: TemplateCheck): TemplateDef {
+  const engine = isLiquidTemplate(source) ? 'liquid' : 'interpolate';
+  return { engine, source, vars: checked.ok ? checked.vars : [] };
 }
 
 /** The character offset of 1-based line/col inside `text`. */
