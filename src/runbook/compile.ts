@@ -3,7 +3,20 @@
 import { parseArgSpec } from './args.js';
 import { compileInputs, compilePipeline } from './compile-pipeline.js';
 import type { Usage } from './compile-pipeline.js';
-import { CompileContext, GLOBAL_VARS } from './context.js';
+import {
+  base,
+  compileAction,
+  compileCron,
+  compileEvents,
+  compileGuard,
+  compileLock,
+  compileMonitor,
+  compileQueue,
+  compileSemaphore,
+  compileStrategy,
+  compileWorker,
+} from './compile-blocks.js';
+import { CompileContext } from './context.js';
 import type { Scope } from './context.js';
 import type { RunbookIssue } from './errors.js';
 import { hashDefinitions } from './bundle.js';
@@ -14,7 +27,7 @@ import type { RawAgent, RawCommand } from './schema.js';
 import { findPlaceholders } from './interpolate.js';
 import { checkTemplate, isLiquidTemplate } from './template.js';
 import type { TemplateCheck } from './template.js';
-import { EVENT_HOOKS, KINDS } from './types.js';
+import { KINDS } from './types.js';
 import type {
   ActionDef,
   AgentDef,
@@ -66,23 +79,6 @@ export interface CompileDeps {
 /** Kinds whose names are global: `oj run build`, `oj worker start bugfix`, `oj cron enable x`. */
 const ENTRYPOINTS: readonly Kind[] = ['command', 'worker', 'cron'];
 const COMMAND_BUILTINS = ['project', 'state_dir'];
-const EVENT_VARS = [
-  'id',
-  'pipeline',
-  'name',
-  'phase',
-  'status',
-  'error',
-  'runbook',
-  ...GLOBAL_VARS,
-];
-const DEFAULTS = {
-  idleWaitMs: 30_000,
-  queuePollMs: 30_000,
-  visibilityTimeoutMs: 30 * 60_000,
-  deadRetentionMs: 7 * 24 * 3_600_000,
-  guardRetryIntervalMs: 10_000,
-} as const;
 
 /** Compiles parsed runbooks into a project. Pure; all issues (parse and compile) are returned. */
 export function compileRunbooks(
@@ -126,218 +122,25 @@ export function compileRunbooks(
       put(project.pipeline, compilePipeline(ctx, name, raw, usages));
     for (const [name, raw] of Object.entries(e.agent))
       put(project.agent, compileAgent(ctx, name, raw, deps));
-    for (const [name, raw] of Object.entries(e.worker)) {
-      const path = ['worker', name];
-      const def: WorkerDef = {
-        ...base(ctx, name, raw.description),
-        queue: ctx.ref(raw.queue, 'queue', [...path, 'queue']) ?? '',
-        handler: ctx.ref(raw.handler, 'pipeline', [...path, 'handler']) ?? '',
-        concurrency: raw.concurrency ?? 1,
-        idleAction: idleAction(ctx, raw.idle_action, [...path, 'idle_action']),
-        wakeOn: ctx.patterns(raw.wake_on, [...path, 'wake_on']),
-      };
-      put(project.worker, def);
-    }
-    for (const [name, raw] of Object.entries(e.cron)) {
-      const path = ['cron', name];
-      const intervalMs = ctx.duration(raw.interval, [...path, 'interval']) ?? 0;
-      if (intervalMs <= 0 && /^0/.test(raw.interval))
-        ctx.report('BAD_DURATION', [...path, 'interval'], 'interval must be longer than 0');
-      if (!raw.monitors?.length && !raw.run)
-        ctx.report(
-          'MISSING_KEY',
-          path,
-          `cron "${name}" has nothing to do`,
-          'give it monitors = ["..."] or run = "..."',
-          'key',
-        );
-      const def: CronDef = {
-        ...base(ctx, name, raw.description),
-        intervalMs,
-        monitors: (raw.monitors ?? []).flatMap(
-          (m, i) => ctx.ref(m, 'monitor', [...path, 'monitors', i]) ?? [],
-        ),
-      };
-      ctx.vars(raw.run, globalScope(`cron "${name}"`), [...path, 'run'], 'run');
-      if (raw.run !== undefined) def.run = raw.run;
-      put(project.cron, def);
-    }
-    for (const [name, raw] of Object.entries(e.queue)) {
-      const path = ['queue', name];
-      ctx.vars(raw.source, globalScope(`queue "${name}"`), [...path, 'source'], 'source');
-      const def: QueueDef = {
-        ...base(ctx, name, raw.description),
-        pollMs: ctx.duration(raw.poll, [...path, 'poll']) ?? DEFAULTS.queuePollMs,
-        order: raw.order ?? 'fifo',
-        visibilityTimeoutMs:
-          ctx.duration(raw.visibility_timeout, [...path, 'visibility_timeout']) ??
-          DEFAULTS.visibilityTimeoutMs,
-        maxRetries: raw.max_retries ?? 0,
-        onExhaust: ctx.chain(raw.on_exhaust, 'queue.on_exhaust', [...path, 'on_exhaust'], ['dead']),
-        dead: {
-          retentionMs:
-            ctx.duration(raw.dead?.retention, [...path, 'dead', 'retention']) ??
-            DEFAULTS.deadRetentionMs,
-        },
-      };
-      if (raw.poll !== undefined && raw.source === undefined)
-        ctx.report(
-          'CONFLICT',
-          [...path, 'poll'],
-          `queue "${name}" sets poll but has no source to poll`,
-          'add source = "<command printing JSON>" or remove poll',
-          'key',
-        );
-      if (raw.source !== undefined) def.source = raw.source;
-      put(project.queue, def);
-    }
-    for (const [name, raw] of Object.entries(e.guard)) {
-      const path = ['guard', name];
-      const def: GuardDef = {
-        ...base(ctx, name, raw.description),
-        condition: raw.condition,
-        retry: {
-          max: raw.retry?.max ?? 0,
-          intervalMs:
-            ctx.duration(raw.retry?.interval, [...path, 'retry', 'interval']) ??
-            DEFAULTS.guardRetryIntervalMs,
-        },
-        onTimeout: ctx.chain(raw.on_timeout, 'guard.on_timeout', [...path, 'on_timeout']),
-        wakeOn: ctx.patterns(raw.wake_on, [...path, 'wake_on']),
-      };
-      const timeoutMs = ctx.duration(raw.timeout, [...path, 'timeout']);
-      if (timeoutMs !== undefined) def.timeoutMs = timeoutMs;
-      if (raw.on_timeout !== undefined && raw.timeout === undefined)
-        ctx.report(
-          'CONFLICT',
-          [...path, 'on_timeout'],
-          `guard "${name}" sets on_timeout but no timeout`,
-          'add timeout = "5m"',
-          'key',
-        );
-      put(project.guard, def);
-    }
-    for (const [name, raw] of Object.entries(e.strategy)) {
-      const path = ['strategy', name];
-      const seen = new Set<string>();
-      const def: StrategyDef = {
-        ...base(ctx, name, raw.description),
-        onExhaust: ctx.chain(raw.on_exhaust, 'strategy.on_exhaust', [...path, 'on_exhaust']),
-        attempts: raw.attempt.map((a, i) => {
-          const at = [...path, 'attempt', i];
-          if (seen.has(a.name))
-            ctx.report(
-              'DUPLICATE_NAME',
-              [...at, 'name'],
-              `strategy "${name}" already has an attempt "${a.name}"`,
-            );
-          seen.add(a.name);
-          if ((a.run === undefined) === (a.agent === undefined)) {
-            ctx.report(
-              a.run === undefined ? 'MISSING_KEY' : 'CONFLICT',
-              at,
-              `attempt "${a.name}" must set exactly one of run or agent`,
-              undefined,
-              'key',
-            );
-          }
-          const attempt: StrategyDef['attempts'][number] = { name: a.name };
-          if (a.run !== undefined) attempt.run = a.run;
-          const agent = ctx.ref(a.agent, 'agent', [...at, 'agent']);
-          if (agent) attempt.agent = agent;
-          const timeoutMs = ctx.duration(a.timeout, [...at, 'timeout']);
-          if (timeoutMs !== undefined) attempt.timeoutMs = timeoutMs;
-          if (a.rollback !== undefined) attempt.rollback = a.rollback;
-          return attempt;
-        }),
-      };
-      if (raw.checkpoint !== undefined) def.checkpoint = raw.checkpoint;
-      put(project.strategy, def);
-    }
-    for (const [name, raw] of Object.entries(e.lock)) {
-      const path = ['lock', name];
-      const def: LockDef = {
-        ...base(ctx, name, raw.description),
-        onStale: ctx.chain(raw.on_stale, 'lock.on_stale', [...path, 'on_stale'], ['release']),
-      };
-      const timeoutMs = ctx.duration(raw.timeout, [...path, 'timeout']);
-      if (timeoutMs !== undefined) def.timeoutMs = timeoutMs;
-      const heartbeatMs = ctx.duration(raw.heartbeat, [...path, 'heartbeat']);
-      if (heartbeatMs !== undefined) def.heartbeatMs = heartbeatMs;
-      put(project.lock, def);
-    }
-    for (const [name, raw] of Object.entries(e.semaphore)) {
-      const path = ['semaphore', name];
-      const def: SemaphoreDef = {
-        ...base(ctx, name, raw.description),
-        max: raw.max,
-        onOrphan: ctx.chain(
-          raw.on_orphan,
-          'semaphore.on_orphan',
-          [...path, 'on_orphan'],
-          ['reclaim'],
-        ),
-        onOrphanWork: ctx.chain(
-          raw.on_orphan_work,
-          'semaphore.on_orphan_work',
-          [...path, 'on_orphan_work'],
-          ['requeue'],
-        ),
-      };
-      const slotTimeoutMs = ctx.duration(raw.slot_timeout, [...path, 'slot_timeout']);
-      if (slotTimeoutMs !== undefined) def.slotTimeoutMs = slotTimeoutMs;
-      const slotHeartbeatMs = ctx.duration(raw.slot_heartbeat, [...path, 'slot_heartbeat']);
-      if (slotHeartbeatMs !== undefined) def.slotHeartbeatMs = slotHeartbeatMs;
-      put(project.semaphore, def);
-    }
-    for (const [name, raw] of Object.entries(e.monitor)) {
-      const path = ['monitor', name];
-      if (raw.response !== undefined && raw.action !== undefined)
-        ctx.report(
-          'CONFLICT',
-          [...path, 'action'],
-          `monitor "${name}" sets both response and action`,
-          'use response for a recovery chain or action for one shell command',
-          'key',
-        );
-      if (raw.response === undefined && raw.action === undefined)
-        ctx.report(
-          'MISSING_KEY',
-          path,
-          `monitor "${name}" does nothing with what it finds`,
-          'add response = ["..."] or action = "..."',
-          'key',
-        );
-      ctx.vars(raw.source, globalScope(`monitor "${name}"`), [...path, 'source'], 'source');
-      const def: MonitorDef = { ...base(ctx, name, raw.description), source: raw.source };
-      if (raw.condition !== undefined) def.condition = raw.condition;
-      if (raw.response !== undefined)
-        def.response = ctx.chain(raw.response, 'monitor.response', [...path, 'response']);
-      if (raw.action !== undefined) def.action = raw.action;
-      put(project.monitor, def);
-    }
-    for (const [name, raw] of Object.entries(e.action)) {
-      const def: ActionDef = { ...base(ctx, name, raw.description), run: raw.run };
-      const cooldownMs = ctx.duration(raw.cooldown, ['action', name, 'cooldown']);
-      if (cooldownMs !== undefined) def.cooldownMs = cooldownMs;
-      if (raw.max_attempts !== undefined) def.maxAttempts = raw.max_attempts;
-      put(project.action, def);
-    }
-    if (rb.events) {
-      const hooks: Partial<Record<EventHook, string>> = {};
-      for (const hook of EVENT_HOOKS) {
-        const script = rb.events[hook];
-        if (script === undefined) continue;
-        ctx.vars(
-          script,
-          { names: new Set(EVENT_VARS), owner: `[events] ${hook}` },
-          ['events', hook],
-          hook,
-        );
-        hooks[hook] = script;
-      }
-      project.events[rb.name] = hooks;
-    }
+    for (const [name, raw] of Object.entries(e.worker))
+      put(project.worker, compileWorker(ctx, name, raw));
+    for (const [name, raw] of Object.entries(e.cron))
+      put(project.cron, compileCron(ctx, name, raw));
+    for (const [name, raw] of Object.entries(e.queue))
+      put(project.queue, compileQueue(ctx, name, raw));
+    for (const [name, raw] of Object.entries(e.guard))
+      put(project.guard, compileGuard(ctx, name, raw));
+    for (const [name, raw] of Object.entries(e.strategy))
+      put(project.strategy, compileStrategy(ctx, name, raw));
+    for (const [name, raw] of Object.entries(e.lock))
+      put(project.lock, compileLock(ctx, name, raw));
+    for (const [name, raw] of Object.entries(e.semaphore))
+      put(project.semaphore, compileSemaphore(ctx, name, raw));
+    for (const [name, raw] of Object.entries(e.monitor))
+      put(project.monitor, compileMonitor(ctx, name, raw));
+    for (const [name, raw] of Object.entries(e.action))
+      put(project.action, compileAction(ctx, name, raw));
+    if (rb.events) project.events[rb.name] = compileEvents(ctx, rb.events);
   }
 
   checkUsages(project, contexts, usages);
@@ -561,31 +364,6 @@ function checkAgentUse(ctx: CompileContext, a: AgentDef, scope: Scope): void {
   }
 }
 
-function idleAction(
-  ctx: CompileContext,
-  text: string | undefined,
-  path: PathSegment[],
-): WorkerDef['idleAction'] {
-  if (text === undefined) return { kind: 'wait', ms: DEFAULTS.idleWaitMs };
-  if (text === 'stop') return { kind: 'stop' };
-  const m = /^wait(?::(.+))?$/.exec(text);
-  if (m)
-    return {
-      kind: 'wait',
-      ms:
-        m[1] === undefined
-          ? DEFAULTS.idleWaitMs
-          : (ctx.duration(m[1], path) ?? DEFAULTS.idleWaitMs),
-    };
-  ctx.report(
-    'BAD_VALUE',
-    path,
-    `idle_action "${text}" is not valid`,
-    'use "wait:<duration>" (e.g. "wait:30s") or "stop"',
-  );
-  return { kind: 'wait', ms: DEFAULTS.idleWaitMs };
-}
-
 function inferDriver(command: string): AgentDef['driver'] {
   const program = command.trim().split(/\s+/)[0]?.split('/').at(-1) ?? '';
   if (program === 'claude') return 'claude';
@@ -596,19 +374,6 @@ function inferDriver(command: string): AgentDef['driver'] {
 /** `--dry-run` binds as `dry_run` too, so shell commands can say `{dry_run}`. */
 function toVarName(argName: string): string {
   return argName.replace(/-/g, '_');
-}
-
-function globalScope(owner: string): Scope {
-  return { names: new Set(GLOBAL_VARS), owner };
-}
-
-function base(ctx: CompileContext, name: string, description: string | undefined) {
-  return {
-    name,
-    runbook: ctx.rb.name,
-    qualified: ctx.qualify(name),
-    ...(description !== undefined ? { description } : {}),
-  };
 }
 
 function put<T extends { qualified: QualifiedName }>(map: Record<QualifiedName, T>, def: T): void {
