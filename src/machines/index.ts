@@ -32,3 +32,49 @@ export type {
   PipelineInput,
   PipelineStatus,
 } from './pipeline.context.js';
+export { createQueueMachine } from './queue.machine.js';
+export type { QueueMachine, QueueSnapshot } from './queue.machine.js';
+export {
+  QUEUE_EVENT_TYPES,
+  QUEUE_ITEM_STATUSES,
+  collectQueueEffects,
+  queueCounts,
+  queueDeadlines,
+  takeableItems,
+  toLeaseDeadlineId,
+  toPurgeDeadlineId,
+} from './queue.context.js';
+export type {
+  NewQueueItem,
+  NotifyEffect,
+  PollSourceEffect,
+  QueueContext,
+  QueueCounts,
+  QueueEffect,
+  QueueEffectEmitted,
+  QueueEvent,
+  QueueEventType,
+  QueueFailDisposition,
+  QueueItem,
+  QueueItemStatus,
+  QueueLease,
+  QueueMeta,
+} from './queue.context.js';
+export { createWorkerMachine } from './worker.machine.js';
+export type { WorkerMachine, WorkerSnapshot } from './worker.machine.js';
+export {
+  WORKER_EVENT_TYPES,
+  collectWorkerEffects,
+  freeSlots,
+  toWakeDeadlineId,
+  workerDeadlines,
+} from './worker.context.js';
+export type {
+  TakeEffect,
+  WorkerContext,
+  WorkerEffect,
+  WorkerEffectEmitted,
+  WorkerEvent,
+  WorkerEventType,
+  WorkerMeta,
+} from './worker.context.js';

@@ -1,0 +1,222 @@
+// The queue machine's data: its persisted context (the work items), the events it accepts, the
+// effects it emits, the derived deadline ids, and the pure selectors the runtime reads it with.
+
+import type { Deadline } from './pipeline.context.js';
+
+export const QUEUE_ITEM_STATUSES = ['pending', 'active', 'done', 'dead'] as const;
+export type QueueItemStatus = (typeof QUEUE_ITEM_STATUSES)[number];
+
+/** Who holds an active item, and until when; a lease belongs to exactly one pipeline. */
+export interface QueueLease {
+  worker: string;
+  pipeline: string;
+  expiresAt: number;
+}
+
+/** One work item; `seq` is its place in FIFO order, renewed whenever it is enqueued afresh. */
+export interface QueueItem {
+  id: string;
+  data: Record<string, string>;
+  priority: number;
+  /** Ids of items that must be `done` before this one may be taken. */
+  after: string[];
+  status: QueueItemStatus;
+  attempts: number;
+  seq: number;
+  enqueuedAt: number;
+  /** Set exactly while the item is `active`. */
+  lease: QueueLease | null;
+  lastError: string | null;
+  /** Set exactly while the item is `dead`; `purgeAt` is when it is removed. */
+  deadAt: number | null;
+  purgeAt: number | null;
+  /** Set exactly while the item is `done`. */
+  finishedAt: number | null;
+}
+
+/** The persisted context: JSON-serialisable, everything the machine needs after a restart. */
+export interface QueueContext {
+  items: Record<string, QueueItem>;
+  nextSeq: number;
+  /** When a `source` queue polls next; null before `queue.start`, while a poll is in flight, or without a source. */
+  nextPollAt: number | null;
+}
+
+/** What `queue.add` carries: the runtime computed `id` before journaling the event. */
+export interface NewQueueItem {
+  id: string;
+  data: Record<string, string>;
+  priority?: number;
+  after?: string[];
+}
+
+/** How a failing pipeline wants its item handled (a pipeline's `requeue`/`dead` disposition). */
+export type QueueFailDisposition = 'requeue' | 'dead';
+
+export const QUEUE_EVENT_TYPES = [
+  'queue.add',
+  'queue.take',
+  'queue.complete',
+  'queue.fail',
+  'queue.retry',
+  'queue.drop',
+  'queue.start',
+  'queue.polled',
+  'deadline',
+] as const;
+export type QueueEventType = (typeof QUEUE_EVENT_TYPES)[number];
+
+/** Every event carries `at` (epoch ms): machines never read a clock. */
+export type QueueEvent =
+  | { type: 'queue.add'; at: number; item: NewQueueItem }
+  | { type: 'queue.take'; at: number; item: string; worker: string; pipeline: string }
+  | { type: 'queue.complete'; at: number; item: string; pipeline: string }
+  | {
+      type: 'queue.fail';
+      at: number;
+      item: string;
+      pipeline: string;
+      error: string;
+      disposition?: QueueFailDisposition;
+    }
+  | { type: 'queue.retry'; at: number; item: string }
+  | { type: 'queue.drop'; at: number; item: string }
+  | { type: 'queue.start'; at: number }
+  | { type: 'queue.polled'; at: number }
+  | { type: 'deadline'; at: number; id: string };
+
+/** Tell a human that an item died (the queue's `on_exhaust` has an `escalate` step). */
+export interface NotifyEffect {
+  kind: 'notify';
+  id: string;
+  queue: string;
+  item: string;
+  reason: string;
+}
+
+/** Run the queue's `source` command; its items come back as `queue.add`, then `queue.polled`. */
+export interface PollSourceEffect {
+  kind: 'pollSource';
+  id: string;
+  queue: string;
+}
+
+export type QueueEffect = NotifyEffect | PollSourceEffect;
+
+/** What the queue machine `emit()`s; the runtime listens with `actor.on('effect', …)`. */
+export interface QueueEffectEmitted {
+  type: 'effect';
+  effect: QueueEffect;
+}
+
+export const POLL_DEADLINE_ID = 'poll';
+const LEASE_PREFIX = 'lease:';
+const PURGE_PREFIX = 'purge:';
+
+/** The deadline of the lease an item got on its `attempts`-th take (counting from 0). */
+export function toLeaseDeadlineId(item: string, attempts: number): string {
+  return `${LEASE_PREFIX}${item}:${attempts}`;
+}
+
+export function toPurgeDeadlineId(item: string): string {
+  return `${PURGE_PREFIX}${item}`;
+}
+
+/** The item and attempt a lease deadline id names; null for any other id. Item ids may hold `:`. */
+export function parseLeaseDeadlineId(id: string): { item: string; attempts: number } | null {
+  if (!id.startsWith(LEASE_PREFIX)) return null;
+  const colon = id.lastIndexOf(':');
+  const attempts = id.slice(colon + 1);
+  if (colon <= LEASE_PREFIX.length || !/^\d+$/.test(attempts)) return null;
+  return { item: id.slice(LEASE_PREFIX.length, colon), attempts: Number(attempts) };
+}
+
+export function parsePurgeDeadlineId(id: string): string | null {
+  return id.startsWith(PURGE_PREFIX) ? id.slice(PURGE_PREFIX.length) : null;
+}
+
+/** The machine id; its one state is `queue.open`. */
+export const QUEUE_MACHINE_ID = 'queue';
+
+/**
+ * What the selectors need from the definition, kept as the machine's root `meta` rather than in
+ * context: the runtime rebuilds a queue whose runbook changed from its snapshot, and a copy in
+ * context would keep the old setting.
+ */
+export interface QueueMeta {
+  order: 'fifo' | 'priority';
+}
+
+interface QueueSnapshotLike {
+  context: QueueContext;
+}
+
+/** A live snapshot (from an actor or `transition()`), which can read the machine's meta. */
+interface LiveQueueSnapshotLike extends QueueSnapshotLike {
+  getMeta: () => Record<string, QueueMeta | undefined>;
+}
+
+/** Whether `item` may be taken: pending, and every item it comes after is done. */
+export function isTakeable(context: QueueContext, item: QueueItem): boolean {
+  return (
+    item.status === 'pending' && item.after.every((id) => context.items[id]?.status === 'done')
+  );
+}
+
+/**
+ * The items a worker may take now, best first: by priority (high first) then FIFO for a
+ * `priority` queue, FIFO otherwise. An `after` naming an unknown or dead item blocks. Pure.
+ */
+export function takeableItems(snapshot: LiveQueueSnapshotLike): QueueItem[] {
+  const { context } = snapshot;
+  const byPriority = snapshot.getMeta()[QUEUE_MACHINE_ID]?.order === 'priority';
+  return Object.values(context.items)
+    .filter((item) => isTakeable(context, item))
+    .sort((a, b) => (byPriority ? b.priority - a.priority : 0) || a.seq - b.seq);
+}
+
+/** The timers the runtime arms for this queue: leases, purges of dead items, the next poll. Pure. */
+export function queueDeadlines(snapshot: QueueSnapshotLike): Deadline[] {
+  const { items, nextPollAt } = snapshot.context;
+  const deadlines: Deadline[] = [];
+  for (const item of Object.values(items)) {
+    if (item.lease !== null)
+      deadlines.push({ id: toLeaseDeadlineId(item.id, item.attempts), at: item.lease.expiresAt });
+    if (item.purgeAt !== null) deadlines.push({ id: toPurgeDeadlineId(item.id), at: item.purgeAt });
+  }
+  if (nextPollAt !== null) deadlines.push({ id: POLL_DEADLINE_ID, at: nextPollAt });
+  return deadlines.sort((a, b) => a.at - b.at || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+}
+
+/** Item counts; `pending` counts takeable items only, `blocked` the pending ones still waiting. */
+export interface QueueCounts {
+  pending: number;
+  active: number;
+  done: number;
+  dead: number;
+  blocked: number;
+}
+
+/** How many items are in each status; the five numbers add up to the number of items. Pure. */
+export function queueCounts(snapshot: QueueSnapshotLike): QueueCounts {
+  const { context } = snapshot;
+  const counts: QueueCounts = { pending: 0, active: 0, done: 0, dead: 0, blocked: 0 };
+  for (const item of Object.values(context.items)) {
+    const blocked = item.status === 'pending' && !isTakeable(context, item);
+    counts[blocked ? 'blocked' : item.status] += 1;
+  }
+  return counts;
+}
+
+/** The queue effects among the actions of a pure `transition()`, in order. Executes nothing. */
+export function collectQueueEffects(
+  actions: ReadonlyArray<{ type: string; params?: unknown }>,
+): QueueEffect[] {
+  const effects: QueueEffect[] = [];
+  for (const action of actions) {
+    if (action.type !== 'xstate.emit') continue;
+    const emitted = (action.params as { event?: Partial<QueueEffectEmitted> } | undefined)?.event;
+    if (emitted?.type === 'effect' && emitted.effect !== undefined) effects.push(emitted.effect);
+  }
+  return effects;
+}
