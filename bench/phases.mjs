@@ -1,0 +1,149 @@
+// Phase-spawning benchmark: what running a shell phase costs in oj against baselines measured in
+// the same run — Node spawning `bash -c true`, a plain bash loop, and the shell executor alone.
+// Usage: node bench/phases.mjs [--runs N] [--phases N]   (defaults: 5 rounds of 200 phases)
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { build } from 'esbuild';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const arg = (name, fallback) => {
+  const i = process.argv.indexOf(name);
+  return i === -1 ? fallback : Number(process.argv[i + 1]);
+};
+const ROUNDS = arg('--runs', 5);
+const PHASES = arg('--phases', 200);
+
+function median(xs) {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)];
+}
+
+const elapsed = (t0) => Number(process.hrtime.bigint() - t0) / 1e6;
+const env = { PATH: process.env.PATH ?? '/usr/bin:/bin' };
+
+// The executor, bundled from source so the benchmark needs no `npm run build`. Its dependencies
+// (execa) stay external and resolve through a node_modules link beside the bundle.
+const work = mkdtempSync(join(tmpdir(), 'oj-bench-phases-'));
+symlinkSync(join(root, 'node_modules'), join(work, 'node_modules'), 'dir');
+await build({
+  absWorkingDir: root,
+  entryPoints: { actors: 'src/actors/index.ts', clock: 'src/runtime/clock.ts' },
+  outdir: work,
+  bundle: true,
+  format: 'esm',
+  platform: 'node',
+  target: 'node20',
+  packages: 'external',
+  outExtension: { '.js': '.mjs' },
+  logLevel: 'warning',
+});
+const { runShell } = await import(pathToFileURL(join(work, 'actors.mjs')).href);
+const { systemClock } = await import(pathToFileURL(join(work, 'clock.mjs')).href);
+
+/** (a) Node spawning `<shell> -c true` n times in sequence, awaiting each exit. */
+async function measureNodeSpawn(shell, n) {
+  const t0 = process.hrtime.bigint();
+  for (let i = 0; i < n; i++) {
+    const code = await new Promise((resolve, reject) => {
+      const child = spawn(shell, ['-c', 'true'], { cwd: work, env, stdio: 'ignore' });
+      child.on('error', reject);
+      child.on('exit', resolve);
+    });
+    if (code !== 0) throw new Error(`${shell} -c true exited ${code}`);
+  }
+  return elapsed(t0);
+}
+
+/** (b) A plain bash loop running `bash -c true` n times, timed inside bash. */
+function measureBashLoop(n) {
+  const script = `s=$EPOCHREALTIME; for ((i = 0; i < ${n}; i++)); do bash -c true; done; e=$EPOCHREALTIME; echo "$s $e"`;
+  const r = spawnSync('bash', ['-c', script], { cwd: work, env, encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`bash loop failed: ${r.stderr}`);
+  const [s, e] = r.stdout.trim().split(' ').map(Number);
+  return (e - s) * 1000;
+}
+
+/** (c) The shell executor, n phases in sequence, each appending to one pipeline log. */
+async function measureRunShell(n) {
+  const logFile = join(work, 'pipeline.log');
+  const t0 = process.hrtime.bigint();
+  for (let i = 0; i < n; i++) {
+    const result = await runShell(
+      { id: `bench:${i}`, script: 'true', cwd: work, env, logFile, timeoutMs: 60_000 },
+      { clock: systemClock },
+    );
+    if (!result.ok) throw new Error(`runShell failed: ${result.error}`);
+  }
+  return elapsed(t0);
+}
+
+// ---------------------------------------------------------------------------------------------
+// THE LEAD FILLS THIS IN: a pipeline of n shell phases (each `run = "true"`) through the real
+// daemon, timed from `oj run` to the pipeline's end. Return total milliseconds for the n phases,
+// or null to leave the oj row out.
+// ---------------------------------------------------------------------------------------------
+async function measureOj(_n) {
+  return null;
+}
+
+const cases = {
+  nodeBash: () => measureNodeSpawn('bash', PHASES),
+  nodeSh: () => measureNodeSpawn('/bin/sh', PHASES),
+  bashLoop: async () => measureBashLoop(PHASES),
+  runShell: () => measureRunShell(PHASES),
+  oj: () => measureOj(PHASES),
+};
+const samples = Object.fromEntries(Object.keys(cases).map((k) => [k, []]));
+try {
+  await measureRunShell(20); // warm up the executor's code paths once
+  for (let round = 0; round < ROUNDS; round++) {
+    // Interleaved, so machine noise hits every case alike.
+    for (const [name, measure] of Object.entries(cases)) {
+      const ms = await measure();
+      if (ms !== null) samples[name].push(ms / PHASES);
+    }
+  }
+} finally {
+  rmSync(work, { recursive: true, force: true });
+}
+
+const per = Object.fromEntries(
+  Object.entries(samples).map(([k, xs]) => [k, xs.length ? median(xs) : null]),
+);
+const fmt = (ms) => (ms === null ? '—' : `${ms.toFixed(3)} ms`);
+const ratio = (x, y) => (x === null || y === null ? '—' : `${(x / y).toFixed(2)}×`);
+const rows = [
+  ['(a) node spawn `bash -c true`', per.nodeBash, '1.00×', ratio(per.nodeBash, per.bashLoop)],
+  ['(b) bash loop `bash -c true`', per.bashLoop, ratio(per.bashLoop, per.nodeBash), '1.00×'],
+  [
+    '(a′) node spawn `/bin/sh -c true`',
+    per.nodeSh,
+    ratio(per.nodeSh, per.nodeBash),
+    ratio(per.nodeSh, per.bashLoop),
+  ],
+  [
+    '(c) runShell `true` (+ log file)',
+    per.runShell,
+    ratio(per.runShell, per.nodeBash),
+    ratio(per.runShell, per.bashLoop),
+  ],
+  ['oj pipeline phase', per.oj, ratio(per.oj, per.nodeBash), ratio(per.oj, per.bashLoop)],
+];
+console.log(`phases: ${PHASES} in sequence, median of ${ROUNDS} interleaved rounds, per phase`);
+console.log(
+  `${'case'.padEnd(36)} ${'per phase'.padStart(10)} ${'vs (a)'.padStart(7)} ${'vs (b)'.padStart(7)}`,
+);
+for (const [name, ms, a, b] of rows) {
+  console.log(`${name.padEnd(36)} ${fmt(ms).padStart(10)} ${a.padStart(7)} ${b.padStart(7)}`);
+}
+console.log(
+  `runShell over its own shell, c/a′: ${ratio(per.runShell, per.nodeSh)} (/bin/sh is ${shellName()})`,
+);
+
+function shellName() {
+  const r = spawnSync('readlink', ['-f', '/bin/sh'], { encoding: 'utf8' });
+  return r.status === 0 ? r.stdout.trim() : 'unknown';
+}

@@ -1,0 +1,336 @@
+// The shell executor: runs one already-interpolated script as `/bin/sh -c` in its own process group,
+// appends its output to the pipeline's log file, and kills the whole group on timeout or abort.
+import { mkdir, open, stat } from 'node:fs/promises';
+import type { FileHandle } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { execa } from 'execa';
+import { formatDuration } from '../runbook/index.js';
+
+/** One script to run. `script` is final: the caller has interpolated it (interpolateShell). */
+export interface ShellRequest {
+  /** The effect id; echoed in the result. */
+  id: string;
+  script: string;
+  cwd: string;
+  /** The complete environment (see buildShellEnv); nothing is inherited from the daemon. */
+  env: Record<string, string>;
+  /** Defaults to 24 h: every subprocess has a timeout (lessons §7). */
+  timeoutMs?: number;
+  /** Output (stdout and stderr, raw) is appended here between a header and a footer line. */
+  logFile?: string;
+  /** Names the run in the log header; defaults to `id`. */
+  label?: string;
+  /** Aborting it terminates the process group; the result then says `cancelled`. */
+  signal?: AbortSignal;
+  /** Time between SIGTERM and SIGKILL to the group, in ms. Default 5 s. */
+  killGraceMs?: number;
+}
+
+export interface ShellResult {
+  id: string;
+  /** Exited with code 0, neither timed out nor cancelled. */
+  ok: boolean;
+  exitCode: number | null;
+  /** The signal that ended the script's shell, e.g. `SIGTERM` after a timeout. */
+  signal: string | null;
+  timedOut: boolean;
+  cancelled: boolean;
+  durationMs: number;
+  /**
+   * The last ~2 KB of the run's output, for error messages; read back from the log file only when
+   * the run failed, so it is '' for successful runs and for runs without a log file. If other runs
+   * append to the same log at the same time, their output may be mixed in.
+   */
+  tail: string;
+  /** What went wrong, for humans: `exited with code 3`, `timed out after 5m`, `cancelled`, … */
+  error?: string;
+}
+
+/** The runtime's Clock, structurally; declared here so this folder does not import upward. */
+export interface ShellClock {
+  now(): number;
+  setTimer(at: number, fire: () => void): () => void;
+}
+
+export interface ShellDeps {
+  clock: ShellClock;
+  log?: (level: 'info' | 'warn' | 'error', message: string) => void;
+}
+
+const SHELL = '/bin/sh';
+const DEFAULT_TIMEOUT_MS = 24 * 3_600_000; // matches the daemon's cap on any phase
+const DEFAULT_KILL_GRACE_MS = 5_000; // room for a test runner or build tool to clean up
+const TAIL_BYTES = 2_048; // enough context for an error message, small enough for an event
+
+/**
+ * Runs `request.script` and resolves when its shell exits. Never rejects for a failing, missing or
+ * killed command (that is a result with `ok: false`); throws only for invalid arguments.
+ * The script leads its own process group: on timeout or abort the group gets SIGTERM, then SIGKILL
+ * after `killGraceMs`, so background children die with it. Processes the script leaves behind
+ * after a normal exit are terminated the same way (start a service with `setsid` to keep it).
+ */
+export async function runShell(request: ShellRequest, deps: ShellDeps): Promise<ShellResult> {
+  const timeoutMs = request.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  const graceMs = request.killGraceMs ?? DEFAULT_KILL_GRACE_MS;
+  checkPositive('timeoutMs', timeoutMs);
+  checkPositive('killGraceMs', graceMs);
+  const { clock } = deps;
+  const started = clock.now();
+  const outcome = (fields: Partial<ShellResult>): ShellResult => ({
+    id: request.id,
+    ok: false,
+    exitCode: null,
+    signal: null,
+    timedOut: false,
+    cancelled: false,
+    durationMs: clock.now() - started,
+    tail: '',
+    ...fields,
+  });
+  if (request.signal?.aborted) return outcome({ cancelled: true, error: 'cancelled' });
+
+  let log: RunLog | undefined;
+  if (request.logFile !== undefined) {
+    try {
+      log = await RunLog.open(request.logFile, header(request, started));
+    } catch (err) {
+      return outcome({ error: `could not write log file "${request.logFile}": ${messageOf(err)}` });
+    }
+  }
+  try {
+    const result = await spawnAndWait(request, deps, timeoutMs, graceMs, log?.fd);
+    const fields = toFields(result, timeoutMs);
+    // The run's last bytes: the tail when it failed, else just enough to see whether the output
+    // ended its last line (the footer must start on a line of its own).
+    const last = log ? await log.readEnd(fields.ok ? 1 : TAIL_BYTES, deps) : Buffer.alloc(0);
+    const done = outcome({ ...fields, tail: fields.ok ? '' : decodeTail(last) });
+    const newline = last.length > 0 && last.at(-1) !== 0x0a ? '\n' : '';
+    await log?.append(newline + footer(done), deps);
+    return done;
+  } finally {
+    log?.close(deps);
+  }
+}
+
+/**
+ * The environment for a phase: `base` (the daemon's own) without any OJ_* variable — so a phase
+ * never sees another pipeline's or the user's shell's oj context — plus `extra` (OJ_STATE_DIR,
+ * OJ_PROJECT, OJ_PIPELINE, OJ_PHASE, OJ_WORKSPACE, OJ_EPOCH, supplied by the caller). Pure.
+ */
+export function buildShellEnv(
+  base: Readonly<Record<string, string | undefined>>,
+  extra: Readonly<Record<string, string>>,
+): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [key, value] of Object.entries(base)) {
+    if (value !== undefined && !key.startsWith('OJ_')) env[key] = value;
+  }
+  return Object.assign(env, extra);
+}
+
+interface RawResult {
+  exitCode: number | null;
+  signal: string | null;
+  ended: 'timeout' | 'cancel' | null;
+  startError?: string;
+}
+
+/** Spawns the script with its output on `fd` (or discarded) and waits for its shell to exit. */
+async function spawnAndWait(
+  request: ShellRequest,
+  deps: ShellDeps,
+  timeoutMs: number,
+  graceMs: number,
+  fd: number | undefined,
+): Promise<RawResult> {
+  const { clock, log } = deps;
+  if (request.signal?.aborted) return { exitCode: null, signal: null, ended: 'cancel' };
+  // Output goes straight to the log's file descriptor: no pipes, so nothing to pump through the
+  // event loop, and a background child that keeps stdout open cannot hold the run open.
+  const options = {
+    cwd: request.cwd,
+    env: request.env,
+    extendEnv: false,
+    stdin: 'ignore',
+    detached: true, // leads its own process group, so the group can be killed as one
+    buffer: false,
+    reject: false,
+  } as const;
+  const args = ['-c', request.script];
+  // execa's types name only fds 0-9, but any open fd is handed to spawn() as-is (native stdio).
+  const out = fd as 9 | undefined;
+  const child =
+    out === undefined
+      ? execa(SHELL, args, { ...options, stdout: 'ignore', stderr: 'ignore' })
+      : execa(SHELL, args, { ...options, stdout: out, stderr: out });
+  const pid = child.pid;
+  if (pid === undefined) {
+    const failed = await child;
+    return {
+      exitCode: null,
+      signal: null,
+      ended: null,
+      startError: await startError(request.cwd, failed),
+    };
+  }
+
+  let ended: RawResult['ended'] = null;
+  let cancelKill: (() => void) | undefined;
+  const terminate = (why: RawResult['ended']): void => {
+    if (cancelKill !== undefined) return;
+    ended = why;
+    signalGroup(pid, 'SIGTERM', log);
+    // The group id is the shell's pid; Linux hands pids out in sequence, so it cannot name another
+    // group within the grace period unless the whole pid space wraps around meanwhile.
+    cancelKill = clock.setTimer(clock.now() + graceMs, () => signalGroup(pid, 'SIGKILL', log));
+  };
+  const cancelTimeout = clock.setTimer(clock.now() + timeoutMs, () => terminate('timeout'));
+  const onAbort = (): void => terminate('cancel');
+  request.signal?.addEventListener('abort', onAbort, { once: true });
+
+  const result = await child;
+  cancelTimeout();
+  request.signal?.removeEventListener('abort', onAbort);
+  if (isGroupAlive(pid)) {
+    if (ended === null) {
+      log?.('warn', `${request.id}: terminating processes the script left running`);
+      terminate(null);
+    }
+  } else {
+    cancelKill?.();
+  }
+  return { exitCode: result.exitCode ?? null, signal: result.signal ?? null, ended };
+}
+
+function toFields(raw: RawResult, timeoutMs: number): Partial<ShellResult> {
+  const base = { exitCode: raw.exitCode, signal: raw.signal };
+  if (raw.startError !== undefined) return { ...base, error: `could not start: ${raw.startError}` };
+  if (raw.ended === 'cancel') return { ...base, cancelled: true, error: 'cancelled' };
+  if (raw.ended === 'timeout') {
+    return { ...base, timedOut: true, error: `timed out after ${formatDuration(timeoutMs)}` };
+  }
+  if (raw.signal !== null) return { ...base, error: `killed by ${raw.signal}` };
+  if (raw.exitCode !== 0) return { ...base, error: `exited with code ${String(raw.exitCode)}` };
+  return { ...base, ok: true };
+}
+
+/** Why the shell could not be spawned, naming the culprit. */
+async function startError(
+  cwd: string,
+  failed: { code?: string; originalMessage?: string },
+): Promise<string> {
+  if (failed.code === 'ENOENT' || failed.code === 'ENOTDIR') {
+    const dir = await stat(cwd).catch(() => null);
+    if (dir === null) return `working directory "${cwd}" does not exist`;
+    if (!dir.isDirectory()) return `working directory "${cwd}" is not a directory`;
+  }
+  // execa's originalMessage ends with Node's own line, e.g. "spawn /bin/sh EACCES".
+  const detail = failed.originalMessage?.split('\n').at(-1) ?? 'unknown error';
+  return failed.code === undefined ? detail : `${failed.code}: ${detail}`;
+}
+
+/** Sends `sig` to every process in the group; a group that is already gone is fine. */
+function signalGroup(pgid: number, sig: NodeJS.Signals, log: ShellDeps['log']): void {
+  try {
+    process.kill(-pgid, sig);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ESRCH') {
+      log?.('error', `could not send ${sig} to process group ${pgid}: ${messageOf(err)}`);
+    }
+  }
+}
+
+function isGroupAlive(pgid: number): boolean {
+  try {
+    process.kill(-pgid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The log file of one run: opened once in append mode, its fd handed to the script. */
+class RunLog {
+  readonly #file: FileHandle;
+  readonly #start: number;
+
+  private constructor(file: FileHandle, start: number) {
+    this.#file = file;
+    this.#start = start;
+  }
+
+  /** Opens (creating the directory if needed) and writes the header; the run's output follows. */
+  static async open(path: string, headerLine: string): Promise<RunLog> {
+    // 'a+' so the tail can be read back; O_APPEND keeps concurrent writers from overwriting.
+    const file = await open(path, 'a+').catch(async (err: NodeJS.ErrnoException) => {
+      if (err.code !== 'ENOENT') throw err;
+      await mkdir(dirname(path), { recursive: true });
+      return open(path, 'a+');
+    });
+    try {
+      await file.write(headerLine);
+      return new RunLog(file, (await file.stat()).size);
+    } catch (err) {
+      await file.close();
+      throw err;
+    }
+  }
+
+  get fd(): number {
+    return this.#file.fd;
+  }
+
+  /** Up to `maxBytes` of what was written since the header, from the end. */
+  async readEnd(maxBytes: number, deps: ShellDeps): Promise<Buffer> {
+    try {
+      const end = (await this.#file.stat()).size;
+      const buf = Buffer.alloc(Math.max(0, Math.min(maxBytes, end - this.#start)));
+      if (buf.length === 0) return buf;
+      const { bytesRead } = await this.#file.read(buf, 0, buf.length, end - buf.length);
+      return buf.subarray(0, bytesRead);
+    } catch (err) {
+      deps.log?.('warn', `could not read back a log file: ${messageOf(err)}`);
+      return Buffer.alloc(0);
+    }
+  }
+
+  async append(text: string, deps: ShellDeps): Promise<void> {
+    await this.#file.write(text).catch((err: unknown) => {
+      deps.log?.('warn', `could not append to a log file: ${messageOf(err)}`);
+    });
+  }
+
+  /** Not awaited by the run: nothing is written after it, and it waits for pending writes. */
+  close(deps: ShellDeps): void {
+    void this.#file.close().catch((err: unknown) => {
+      deps.log?.('warn', `could not close a log file: ${messageOf(err)}`);
+    });
+  }
+}
+
+/** Decodes leniently: a cut through a multi-byte character leaves U+FFFD at the start; drop it. */
+function decodeTail(bytes: Buffer): string {
+  return bytes.toString('utf8').replace(/^\uFFFD+/, '');
+}
+
+function header(request: ShellRequest, at: number): string {
+  const first = request.script.trimStart().split('\n', 1)[0] ?? '';
+  const more = request.script.trim().includes('\n') ? ' …' : '';
+  return `--- ${request.label ?? request.id} $ ${first}${more} (${new Date(at).toISOString()})\n`;
+}
+
+function footer(result: ShellResult): string {
+  const how = result.exitCode !== null ? `exit ${result.exitCode}` : `exit ${result.signal ?? '-'}`;
+  const why = result.ok || result.error === undefined ? '' : ` (${result.error})`;
+  return `--- ${how} in ${result.durationMs} ms${why}\n`;
+}
+
+function checkPositive(name: string, value: number): void {
+  if (!Number.isFinite(value) || value <= 0) {
+    throw new RangeError(`runShell: ${name} must be a positive number of ms, got ${value}`);
+  }
+}
+
+function messageOf(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
