@@ -21,7 +21,7 @@ const OUTER_LAYERS = [
 ];
 // Other folders are reached only through their index.ts front door.
 const FRONT_DOOR_ONLY = {
-  group: ['../*/*', '!../*/index.js', '../../*/*', '!../../*/index.js'],
+  regex: '^(\\.\\./)+[^./][^/]*/(?!index\\.js$)',
   message: "Import another folder through its index.ts ('../<folder>/index.js').",
 };
 
