@@ -1,4 +1,4 @@
-// Bundles the CLI (and later the daemon) into dist/ with esbuild. Bundling matters for start-up:
+// Bundles the CLI and the daemon (dist/ojd.js) into dist/ with esbuild. Bundling matters for start-up:
 // loading zod, smol-toml and liquidjs as hundreds of separate files costs ~90 ms; bundled, ~20 ms.
 import { build } from 'esbuild';
 import { existsSync, readFileSync, renameSync, rmSync } from 'node:fs';
@@ -13,7 +13,7 @@ const external = ['lmdb', 'node-pty', 'piscina', 'msgpackr', 'bufferutil', 'utf-
 const staging = `dist.build-${process.pid}`;
 await build({
   absWorkingDir: root,
-  entryPoints: { oj: 'src/cli/main.ts', lib: 'src/lib.ts' },
+  entryPoints: { oj: 'src/cli/main.ts', lib: 'src/lib.ts', ojd: 'src/runtime/daemon-main.ts' },
   outdir: staging,
   bundle: true,
   splitting: true, // each command's heavy modules become their own lazily loaded chunk

@@ -1,5 +1,6 @@
 // oj as a library: load and check runbooks programmatically (used by bench/ and by tools that embed oj).
-export { findProjectRoot, loadProject, loadRunbookFiles } from './project/index.js';
+export { loadProject, loadRunbookFiles } from './project/index.js';
+export { findProjectRoot } from './runtime/index.js';
 export {
   compileRunbooks,
   parseRunbook,

@@ -3,7 +3,7 @@
 // CLI can import this without paying for the daemon on its start-up path.
 import type { DaemonOptions } from './daemon.js';
 
-export { resolveStateDir, statePaths, readSocketPath } from './paths.js';
+export { findProjectRoot, resolveStateDir, statePaths, readSocketPath } from './paths.js';
 export type { StatePaths } from './paths.js';
 export { isDaemonProcess, isProcessAlive, readDaemonPid, removeDaemonFiles } from './pid-lock.js';
 export type { LogLevel, Log } from './log.js';

@@ -1,11 +1,23 @@
 // Where a daemon keeps its files: the state directory of DESIGN.md §4 and the paths inside it,
 // including a Unix socket path that fits the kernel's sun_path limit.
 import { createHash } from 'node:crypto';
-import { chmodSync, lstatSync, mkdirSync, readFileSync } from 'node:fs';
+import { chmodSync, existsSync, lstatSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { isAbsolute, join, resolve } from 'node:path';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
 
 /** Linux sun_path is 108 bytes including the NUL (macOS: 104); longer paths make listen() fail. */
+/** The project a command acts on: the nearest ancestor of `start` that contains `.oj/`. */
+export function findProjectRoot(start: string): string | undefined {
+  let dir = resolve(start);
+  for (;;) {
+    const marker = join(dir, '.oj');
+    if (existsSync(marker) && statSync(marker).isDirectory()) return dir;
+    const parent = dirname(dir);
+    if (parent === dir) return undefined;
+    dir = parent;
+  }
+}
+
 export const SOCKET_PATH_MAX_BYTES = 107;
 
 /** The state directory: OJ_STATE_DIR, else $XDG_STATE_HOME/oj, else ~/.local/state/oj. */

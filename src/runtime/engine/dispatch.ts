@@ -1,0 +1,403 @@
+// Runs the external effects machines emit (shell phases, guard conditions, cancellations) and
+// journals each result as an input. Also decides, after a restart, what to do with an effect
+// that was in flight when the daemon stopped (re-run it if the phase is idempotent, else fail it).
+import { join } from 'node:path';
+import { interpolateShell } from '../../runbook/index.js';
+import type { GuardDef, PipelineBundle, QueueDef } from '../../runbook/index.js';
+import type { InflightEffect, PipelineContext } from '../../machines/index.js';
+import { parseSourceItems, runCapture } from '../../actors/index.js';
+import type { ShellRequest, ShellResult } from '../../actors/index.js';
+import { contentId } from './ids.js';
+import type { Clock } from '../clock.js';
+import type { RecordBody } from './records.js';
+import type { ActorEntry, EmittedEffect } from './supervisor.js';
+
+export interface DispatchDeps {
+  stateDir: string;
+  clock: Clock;
+  log: (level: 'info' | 'warn' | 'error', message: string) => void;
+  runShell: (request: ShellRequest) => Promise<ShellResult>;
+  /** The environment phases start from (the daemon's, minus OJ_* — see buildShellEnv). */
+  baseEnv: Record<string, string | undefined>;
+  buildEnv: (
+    base: Record<string, string | undefined>,
+    extra: Record<string, string>,
+  ) => Record<string, string>;
+  submit: (body: RecordBody) => void;
+  bundle: (hash: string) => unknown;
+}
+
+/** A phase with no timeout of its own still never runs longer than this. */
+const MAX_SHELL_MS = 24 * 3_600_000;
+const HOOK_TIMEOUT_MS = 60_000; // hooks notify; they must not linger
+const SOURCE_TIMEOUT_MS = 60_000; // a source lists items; it should never take long
+const NOT_YET: Record<string, string> = {
+  spawnAgent: 'agent phases need agent sessions, which this daemon does not have yet',
+  runStrategy: 'strategy phases are not supported by this daemon yet',
+  acquireLock: 'locks are not supported by this daemon yet',
+  acquireSemaphore: 'semaphores are not supported by this daemon yet',
+};
+
+interface Running {
+  abort: AbortController;
+  done: Promise<void>;
+}
+
+export class Dispatcher {
+  readonly #deps: DispatchDeps;
+  readonly #running = new Map<string, Running>();
+
+  constructor(deps: DispatchDeps) {
+    this.#deps = deps;
+  }
+
+  /** Starts one effect emitted by `entry` (live processing only). */
+  run(emitted: EmittedEffect, entry: ActorEntry | undefined): void {
+    const effect = emitted.effect;
+    if (!entry) return;
+    switch (effect.kind) {
+      case 'shell':
+        return this.#shell(
+          entry,
+          effect.id,
+          String(effect.script),
+          effect.phase as string | null,
+          effect.timeoutMs as number | undefined,
+        );
+      case 'evalGuard':
+        return this.#guard(entry, effect.id, String(effect.guard), String(effect.phase));
+      case 'cancelEffect':
+        this.#running.get(String(effect.target))?.abort.abort();
+        return;
+      case 'releaseLock':
+      case 'releaseSemaphore':
+        return; // nothing can be held while acquiring is unsupported
+      case 'pollSource':
+        return this.#poll(entry, effect.id);
+      case 'notify':
+        this.#deps.log(
+          'warn',
+          `queue ${entry.meta.qualified}: ${String(effect.reason ?? 'needs attention')} (item ${String(effect.item)})`,
+        );
+        return;
+      default: {
+        const reason =
+          NOT_YET[effect.kind] ?? `effect "${effect.kind}" is not supported by this daemon`;
+        this.#deps.submit({
+          type: 'effect:failed',
+          actor: entry.id,
+          effect: effect.id,
+          error: reason,
+        });
+      }
+    }
+  }
+
+  /** Decides what to do with an effect that was in flight when the daemon stopped. */
+  resume(entry: ActorEntry, inflight: InflightEffect): void {
+    const bundle = this.#deps.bundle(entry.meta.defHash) as PipelineBundle;
+    const phase = bundle.pipeline.phases.find((p) => p.name === inflight.phase);
+    if (inflight.kind === 'evalGuard' && phase) {
+      // Guard conditions only observe the world: evaluating one again is always safe.
+      const guard = (inflight.step === 'pre' ? phase.pre : phase.post)[inflight.index];
+      if (guard) return this.#guard(entry, inflight.id, guard, phase.name);
+    }
+    if (inflight.kind === 'shell' && phase?.run !== undefined && phase.idempotent) {
+      this.#deps.log(
+        'info',
+        `${entry.id}: re-running idempotent phase "${phase.name}" interrupted by the restart`,
+      );
+      return this.#shell(entry, inflight.id, phase.run, phase.name, phase.timeoutMs);
+    }
+    const error =
+      inflight.kind === 'shell'
+        ? `phase "${inflight.phase}" was interrupted by a daemon restart and is not marked idempotent, so it was not run again (set idempotent = true if re-running it is safe)`
+        : `${inflight.kind} of phase "${inflight.phase}" was interrupted by a daemon restart`;
+    this.#deps.submit({ type: 'effect:failed', actor: entry.id, effect: inflight.id, error });
+  }
+
+  /** Waits for running effects up to `ms`, then cancels what is left. */
+  async drain(ms: number): Promise<void> {
+    const all = Promise.all([...this.#running.values()].map((r) => r.done));
+    let cancel: () => void = () => undefined;
+    const timeout = new Promise<void>(
+      (resolve) => (cancel = this.#deps.clock.setTimer(this.#deps.clock.now() + ms, resolve)),
+    );
+    await Promise.race([all, timeout]);
+    cancel();
+    for (const r of this.#running.values()) r.abort.abort();
+    await all;
+  }
+
+  #shell(
+    entry: ActorEntry,
+    id: string,
+    script: string,
+    phase: string | null,
+    timeoutMs: number | undefined,
+  ): void {
+    const request = this.#request(entry, id, script, phase, timeoutMs);
+    if (!request.ok) {
+      this.#deps.submit({
+        type: 'effect:failed',
+        actor: entry.id,
+        effect: id,
+        error: request.error,
+      });
+      return;
+    }
+    this.#track(id, async (signal) => {
+      const result = await this.#deps.runShell({ ...request.value, signal });
+      if (id.endsWith(':on_cancel')) return; // the pipeline is already cancelled: nothing waits for it
+      if (result.ok)
+        this.#deps.submit({ type: 'effect:done', actor: entry.id, effect: id, exitCode: 0 });
+      else
+        this.#deps.submit({
+          type: 'effect:failed',
+          actor: entry.id,
+          effect: id,
+          error: result.error ?? 'failed',
+          ...(result.exitCode === null ? {} : { exitCode: result.exitCode }),
+        });
+    });
+  }
+
+  #guard(entry: ActorEntry, id: string, name: string, phase: string): void {
+    const bundle = this.#deps.bundle(entry.meta.defHash) as PipelineBundle;
+    const guard = bundle.guards[name] as GuardDef | undefined;
+    if (!guard) {
+      this.#deps.submit({
+        type: 'effect:failed',
+        actor: entry.id,
+        effect: id,
+        error: `guard "${name}" is missing from the pipeline's definition`,
+      });
+      return;
+    }
+    const request = this.#request(entry, id, guard.condition, phase, guard.timeoutMs);
+    if (!request.ok) {
+      this.#deps.submit({
+        type: 'effect:failed',
+        actor: entry.id,
+        effect: id,
+        error: request.error,
+      });
+      return;
+    }
+    const { clock } = this.#deps;
+    const deadline = guard.timeoutMs === undefined ? Infinity : clock.now() + guard.timeoutMs;
+    this.#track(id, async (signal) => {
+      const tries = guard.retry.max + 1;
+      let last: ShellResult | undefined;
+      for (let attempt = 1; attempt <= tries; attempt++) {
+        last = await this.#deps.runShell({ ...request.value, signal });
+        if (last.ok) {
+          this.#deps.submit({ type: 'effect:done', actor: entry.id, effect: id });
+          return;
+        }
+        if (signal.aborted || attempt === tries || clock.now() + guard.retry.intervalMs > deadline)
+          break;
+        this.#deps.submit({
+          type: 'effect:progress',
+          actor: entry.id,
+          effect: id,
+          waiting: true,
+          reason: `guard "${guard.name}" not met (try ${attempt} of ${tries}): ${last.error ?? 'failed'}`,
+        });
+        await sleepUntil(clock, clock.now() + guard.retry.intervalMs, signal);
+      }
+      const timedOut = clock.now() >= deadline;
+      const why = timedOut
+        ? 'timed out'
+        : `not met after ${tries} ${tries === 1 ? 'try' : 'tries'}`;
+      this.#deps.submit({
+        type: 'effect:failed',
+        actor: entry.id,
+        effect: id,
+        error: `condition ${why}: ${last?.error ?? 'failed'}`,
+        ...(last?.exitCode == null ? {} : { exitCode: last.exitCode }),
+      });
+    });
+  }
+
+  /** Runs an `[events]` hook for a pipeline (fire and forget; its output goes to the pipeline's log). */
+  hook(entry: ActorEntry, hook: string, script: string, vars: Record<string, string>): void {
+    const request = this.#request(
+      entry,
+      `${entry.id}:${hook}:${this.#deps.clock.now()}`,
+      script,
+      vars.phase || null,
+      HOOK_TIMEOUT_MS,
+      vars,
+    );
+    if (!request.ok) {
+      this.#deps.log('warn', `${entry.id}: [events] ${hook} not run: ${request.error}`);
+      return;
+    }
+    this.#track(request.value.id, async (signal) => {
+      const result = await this.#deps.runShell({
+        ...request.value,
+        label: `[events] ${hook}`,
+        signal,
+      });
+      if (!result.ok)
+        this.#deps.log('warn', `${entry.id}: [events] ${hook} failed: ${result.error ?? 'failed'}`);
+    });
+  }
+
+  /** Runs a queue's `source`, adds the items it has not seen (any status), then records the poll. */
+  #poll(queue: ActorEntry, id: string): void {
+    const def = this.#deps.bundle(queue.meta.defHash) as QueueDef;
+    const project = queue.meta.project;
+    const done = (): void =>
+      this.#deps.submit({ type: 'queue:polled', project, queue: queue.meta.qualified });
+    if (def.source === undefined) return done();
+    this.#track(id, async (signal) => {
+      const fail = (why: string) => {
+        this.#deps.log(
+          'warn',
+          `queue ${def.qualified}: source "${def.source}" ${why}; will poll again in ${Math.round(def.pollMs / 1000)}s`,
+        );
+        done();
+      };
+      let script: string;
+      try {
+        script = interpolateShell(def.source as string, {
+          project,
+          state_dir: this.#deps.stateDir,
+        });
+      } catch (err) {
+        return fail(err instanceof Error ? err.message : String(err));
+      }
+      const env = this.#deps.buildEnv(this.#deps.baseEnv, {
+        OJ_STATE_DIR: this.#deps.stateDir,
+        OJ_PROJECT: project,
+      });
+      const result = await runCapture({
+        script,
+        cwd: project,
+        env,
+        timeoutMs: SOURCE_TIMEOUT_MS,
+        signal,
+      });
+      if (!result.ok) return fail(result.error);
+      let items: ReturnType<typeof parseSourceItems>;
+      try {
+        items = parseSourceItems(result.stdout);
+      } catch (err) {
+        return fail(
+          `printed something that is not JSON items (${err instanceof Error ? err.message : String(err)})`,
+        );
+      }
+      const known = new Set(
+        Object.keys(
+          (queue.actor.getSnapshot() as { context: { items: Record<string, unknown> } }).context
+            .items,
+        ),
+      );
+      for (const item of items) {
+        const itemId = item.id ?? contentId(item.data);
+        if (known.has(itemId)) continue; // a source lists what exists; each id is taken once
+        known.add(itemId);
+        this.#deps.submit({
+          type: 'queue:add',
+          project,
+          queue: def.qualified,
+          defHash: queue.meta.defHash,
+          item: {
+            id: itemId,
+            data: item.data,
+            priority: item.priority ?? 0,
+            after: item.after ?? [],
+          },
+        });
+      }
+      done();
+    });
+  }
+
+  /** The request for a script of a pipeline: `{vars}` escaped, the DESIGN §4 environment, its log. */
+  #request(
+    entry: ActorEntry,
+    id: string,
+    script: string,
+    phase: string | null,
+    timeoutMs: number | undefined,
+    extra: Record<string, string> = {},
+  ): { ok: true; value: ShellRequest } | { ok: false; error: string } {
+    const ctx = (entry.actor.getSnapshot() as { context: PipelineContext }).context;
+    const project = entry.meta.project;
+    const vars: Record<string, unknown> = {
+      pipeline: entry.id,
+      name: entry.meta.name ?? entry.id,
+      phase: phase ?? '',
+      workspace: project,
+      branch: `oj/${entry.id}`,
+      project,
+      state_dir: this.#deps.stateDir,
+      ...ctx.inputs,
+      ...extra,
+    };
+    let interpolated: string;
+    try {
+      interpolated = interpolateShell(script, vars);
+    } catch (err) {
+      return { ok: false, error: err instanceof Error ? err.message : String(err) };
+    }
+    const env = this.#deps.buildEnv(this.#deps.baseEnv, {
+      OJ_STATE_DIR: this.#deps.stateDir,
+      OJ_PROJECT: project,
+      OJ_PIPELINE: entry.id,
+      OJ_PHASE: phase ?? '',
+      OJ_WORKSPACE: project,
+      OJ_EPOCH: id,
+    });
+    return {
+      ok: true,
+      value: {
+        id,
+        script: interpolated,
+        cwd: project,
+        env,
+        timeoutMs: Math.min(
+          timeoutMs === undefined ? MAX_SHELL_MS : timeoutMs + 5_000,
+          MAX_SHELL_MS,
+        ),
+        logFile: pipelineLogPath(this.#deps.stateDir, entry.id),
+      },
+    };
+  }
+
+  #track(id: string, work: (signal: AbortSignal) => Promise<void>): void {
+    if (this.#running.has(id)) return; // the same effect is never run twice at once
+    const abort = new AbortController();
+    const done = work(abort.signal)
+      .catch((err: unknown) =>
+        this.#deps.log(
+          'error',
+          `effect ${id} crashed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`,
+        ),
+      )
+      .finally(() => this.#running.delete(id));
+    this.#running.set(id, { abort, done });
+  }
+}
+
+/** Where a pipeline's output is captured. */
+export function pipelineLogPath(stateDir: string, id: string): string {
+  return join(stateDir, 'logs', 'pipelines', `${id}.log`);
+}
+
+function sleepUntil(clock: Clock, at: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const cancel = clock.setTimer(at, resolve);
+    signal.addEventListener(
+      'abort',
+      () => {
+        cancel();
+        resolve();
+      },
+      { once: true },
+    );
+  });
+}

@@ -1,0 +1,835 @@
+// The engine: journal-first processing. Every input is appended to the journal (durably) and then
+// processed, one at a time in journal order, by routing it to entity actors. Coordination between
+// actors (a worker taking a queue item, a finished pipeline completing its item) is a deterministic
+// fan-out inside that processing, so replaying the journal rebuilds exactly the same state.
+import {
+  createPipelineMachine,
+  createQueueMachine,
+  createWorkerMachine,
+  queueDeadlines,
+  takeableItems,
+  toPipelineStatus,
+  workerDeadlines,
+} from '../../machines/index.js';
+import type { PipelineContext, PipelineStatus } from '../../machines/index.js';
+import type { EventHook, PipelineBundle, QueueDef, WorkerDef } from '../../runbook/index.js';
+import type { Clock } from '../clock.js';
+import { SNAPSHOT_SCHEMA } from '../store/index.js';
+import type { Store } from '../store/index.js';
+import { Dispatcher } from './dispatch.js';
+import type { DispatchDeps } from './dispatch.js';
+import type { JournalEntry, RecordBody } from './records.js';
+import { Supervisor } from './supervisor.js';
+import type { ActorEntry, ActorMeta, EmittedEffect } from './supervisor.js';
+import { createStatusStore, toPipelineView } from './views.js';
+import { matchesEventPattern } from './wake.js';
+
+export type Log = (level: 'info' | 'warn' | 'error', message: string) => void;
+
+export interface EngineDeps extends Omit<DispatchDeps, 'submit' | 'bundle'> {
+  store: Store;
+  clock: Clock;
+  log: Log;
+  version: string;
+  /** The `[events]` hooks of a runbook of a project, as the project's runbooks say now. */
+  eventHooks?: (project: string, runbook: string) => Partial<Record<EventHook, string>> | undefined;
+}
+
+/** Which `[events]` hook a notice runs. */
+const HOOKS: Record<string, EventHook> = {
+  'phase:start': 'on_phase_change',
+  'pipeline:done': 'on_complete',
+  'pipeline:failed': 'on_fail',
+  'pipeline:cancelled': 'on_cancel',
+  'pipeline:escalated': 'on_escalate',
+  'pipeline:started': 'on_start',
+};
+
+/** Inputs the engine routes; every other record type (notices) is history only. */
+const INPUTS = new Set<string>([
+  'pipeline:create',
+  'pipeline:cancel',
+  'pipeline:transition',
+  'pipeline:resume',
+  'effect:done',
+  'effect:failed',
+  'effect:progress',
+  'timer:fired',
+  'queue:add',
+  'queue:polled',
+  'queue:retry',
+  'queue:drop',
+  'worker:start',
+  'worker:stop',
+  'worker:wake',
+  'event:emit',
+]);
+const CHECKPOINT_EVERY = 1000; // processed inputs between checkpoints (replay stays short)
+const CHECKPOINT_IDLE_MS = 1000; // and a checkpoint this long after the last change
+const JOURNAL_WINDOW = 100_000; // journal entries kept behind the latest checkpoint
+const TERMINAL: readonly PipelineStatus[] = ['done', 'cancelled'];
+
+export class Engine {
+  readonly status = createStatusStore();
+  readonly #deps: EngineDeps;
+  readonly #sup: Supervisor;
+  readonly #dispatch: Dispatcher;
+  readonly #bundles = new Map<string, unknown>();
+  readonly #machines = new Map<string, ReturnType<typeof createPipelineMachine>>();
+  readonly #timers = new Map<string, () => void>();
+  readonly #dirty = new Set<string>();
+  readonly #removed = new Set<string>();
+  readonly #listeners = new Set<
+    (entry: JournalEntry | { seq: number; at: number; type: string; [k: string]: unknown }) => void
+  >();
+  #tail: Promise<unknown> = Promise.resolve();
+  #live = false;
+  #processedSeq = 0;
+  #sinceCheckpoint = 0;
+  #checkpointTimer: (() => void) | null = null;
+  #idCounter = 0;
+  #closing = false;
+
+  private constructor(deps: EngineDeps) {
+    this.#deps = deps;
+    this.#sup = new Supervisor((entry, error) => {
+      deps.log(
+        'error',
+        `actor ${entry.id} (${entry.kind} ${entry.meta.qualified}) failed${entry.failure ? ' for good' : '; restarted from its last good state'}: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
+      );
+    });
+    this.#dispatch = new Dispatcher({
+      ...deps,
+      submit: (body) =>
+        void this.submit(body).catch((err: unknown) =>
+          deps.log('error', `could not journal ${body.type}: ${String(err)}`),
+        ),
+      bundle: (hash) => this.#bundle(hash),
+    });
+  }
+
+  /**
+   * Opens the engine on a store: restores the last checkpoint, replays the journal tail with no
+   * effects, then goes live and reconciles interrupted effects and timers against the world.
+   */
+  static async start(deps: EngineDeps): Promise<Engine> {
+    const engine = new Engine(deps);
+    const checkpoint = deps.store.loadCheckpoint();
+    let { seq } = checkpoint;
+    if (checkpoint.damaged.length && deps.store.firstSeq <= 1) {
+      // The whole journal is still there: rebuild every actor from it instead of trusting a
+      // checkpoint that lost some of them.
+      deps.log(
+        'warn',
+        `snapshots of ${checkpoint.damaged.join(', ')} were damaged: rebuilding all state from the full journal`,
+      );
+      seq = 0;
+    } else {
+      for (const id of checkpoint.damaged)
+        deps.log(
+          'error',
+          `snapshot of ${id} was damaged and the journal before it is compacted away: ${id} is lost`,
+        );
+      for (const [id, record] of checkpoint.snapshots)
+        engine.#restore(id, record as unknown as StoredActor);
+    }
+    engine.#processedSeq = seq;
+    let replayed = 0;
+    for (const entry of deps.store.read(seq + 1)) {
+      engine.#process(entry as unknown as JournalEntry);
+      replayed++;
+    }
+    engine.#live = true;
+    deps.log(
+      'info',
+      `engine ready: checkpoint at ${seq}, replayed ${replayed} journal entries, ${engine.#sup.all().length} actors`,
+    );
+    await engine.submit({ type: 'daemon:start', version: deps.version, pid: process.pid });
+    engine.#reconcile();
+    return engine;
+  }
+
+  /** Journals an input durably, processes it, and resolves with the committed entry. */
+  submit(body: RecordBody): Promise<JournalEntry> {
+    if (this.#closing && body.type !== 'effect:done' && body.type !== 'effect:failed') {
+      return Promise.reject(new Error('the daemon is shutting down'));
+    }
+    const committed = this.#deps.store.append({
+      ...body,
+      at: this.#deps.clock.now(),
+    }) as Promise<unknown> as Promise<JournalEntry>;
+    const processed = this.#tail.then(async () => {
+      const entry = await committed;
+      this.#process(entry);
+      return entry;
+    });
+    this.#tail = processed.catch(() => undefined);
+    return processed;
+  }
+
+  /** Listens to every processed input and notice (for `oj events -f`, `pipeline wait`). */
+  subscribe(
+    listener: (entry: { seq: number; at: number; type: string; [k: string]: unknown }) => void,
+  ): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  actors(kind?: 'pipeline' | 'queue' | 'worker'): ActorEntry[] {
+    return this.#sup.all(kind);
+  }
+
+  actor(id: string): ActorEntry | undefined {
+    return this.#sup.get(id);
+  }
+
+  /** The definition bundle (pipeline) or definition (queue/worker) stored under `hash`. */
+  definition<T>(hash: string): T {
+    return this.#bundle(hash) as T;
+  }
+
+  /** Stops taking inputs, lets running effects finish up to `drainMs`, writes a final checkpoint. */
+  async close(drainMs: number): Promise<void> {
+    this.#closing = true;
+    await this.#dispatch.drain(drainMs);
+    await this.#tail;
+    for (const cancel of this.#timers.values()) cancel();
+    this.#checkpointTimer?.();
+    await this.#checkpoint();
+    this.#sup.stopAll();
+  }
+
+  // ---- processing --------------------------------------------------------------------------
+
+  #process(entry: JournalEntry): void {
+    if (!INPUTS.has(entry.type) && entry.type !== 'daemon:start') return;
+    this.#idCounter = 0;
+    const touched = new Set<string>();
+    try {
+      this.#route(entry, touched);
+      this.#drainOutbox(entry, touched);
+    } catch (err) {
+      this.#deps.log(
+        'error',
+        `processing ${entry.type} #${entry.seq} failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`,
+      );
+    }
+    this.#processedSeq = entry.seq;
+    for (const id of touched) this.#dirty.add(id);
+    if (this.#live) {
+      for (const id of touched) this.#armTimers(id);
+      this.#notify(entry);
+      this.#scheduleCheckpoint();
+    }
+  }
+
+  #route(e: JournalEntry, touched: Set<string>): void {
+    switch (e.type) {
+      case 'daemon:start':
+        return;
+      case 'pipeline:create': {
+        const id = `pl-${e.seq.toString(36)}`;
+        this.#createPipeline(
+          id,
+          e.hash,
+          e.inputs,
+          {
+            project: e.project,
+            qualified: e.pipeline,
+            defHash: e.hash,
+            name: e.name,
+            createdAt: e.at,
+          },
+          touched,
+        );
+        return;
+      }
+      case 'pipeline:cancel':
+        return this.#toPipeline(
+          e.id,
+          { type: 'pipeline.cancel', at: e.at, reason: e.reason },
+          touched,
+        );
+      case 'pipeline:transition':
+        return this.#toPipeline(
+          e.id,
+          { type: 'pipeline.transition', at: e.at, phase: e.phase },
+          touched,
+        );
+      case 'pipeline:resume':
+        return this.#toPipeline(e.id, { type: 'pipeline.resume', at: e.at }, touched);
+      case 'effect:done':
+        return this.#toActor(e.actor, { type: 'effect.done', id: e.effect, at: e.at }, touched);
+      case 'effect:failed':
+        return this.#toActor(
+          e.actor,
+          { type: 'effect.failed', id: e.effect, at: e.at, error: e.error, exitCode: e.exitCode },
+          touched,
+        );
+      case 'effect:progress':
+        return this.#toActor(
+          e.actor,
+          { type: 'effect.progress', id: e.effect, at: e.at, waiting: e.waiting, reason: e.reason },
+          touched,
+        );
+      case 'timer:fired':
+        return this.#toActor(e.actor, { type: 'deadline', id: e.deadline, at: e.at }, touched);
+      case 'queue:add': {
+        const queue = this.#ensureQueue(e.project, e.queue, e.defHash, e.at, touched);
+        this.#send(queue, { type: 'queue.add', at: e.at, item: e.item }, touched);
+        this.#wakeWorkersOf(e.project, e.queue, e.at, touched);
+        return;
+      }
+      case 'queue:polled': {
+        const queue = this.#sup.get(queueId(e.project, e.queue));
+        if (queue) this.#send(queue, { type: 'queue.polled', at: e.at }, touched);
+        return;
+      }
+      case 'queue:retry':
+      case 'queue:drop': {
+        const queue = this.#sup.get(queueId(e.project, e.queue));
+        if (!queue) return;
+        this.#send(
+          queue,
+          { type: e.type === 'queue:retry' ? 'queue.retry' : 'queue.drop', at: e.at, item: e.item },
+          touched,
+        );
+        if (e.type === 'queue:retry') this.#wakeWorkersOf(e.project, e.queue, e.at, touched);
+        return;
+      }
+      case 'worker:start': {
+        const worker = this.#ensureWorker(
+          e.project,
+          e.worker,
+          e.defHash,
+          e.handlerHash,
+          e.at,
+          touched,
+        );
+        this.#ensureQueue(
+          e.project,
+          this.definition<WorkerDef>(e.defHash).queue,
+          e.queueHash,
+          e.at,
+          touched,
+        );
+        this.#send(worker, { type: 'worker.start', at: e.at }, touched);
+        return;
+      }
+      case 'worker:stop':
+      case 'worker:wake': {
+        const worker = this.#sup.get(workerId(e.project, e.worker));
+        if (!worker) return;
+        if (e.type === 'worker:wake') this.#wake(worker, e, touched);
+        else this.#send(worker, { type: 'worker.stop', at: e.at }, touched);
+        return;
+      }
+      case 'event:emit':
+        return this.#wakeOnEvent(e.project, e.name, e, touched);
+    }
+  }
+
+  #toPipeline(
+    id: string,
+    event: { type: string; at: number } & Record<string, unknown>,
+    touched: Set<string>,
+  ): void {
+    const entry = this.#sup.get(id);
+    if (entry?.kind === 'pipeline') this.#sendPipeline(entry, event, touched);
+  }
+
+  #toActor(
+    id: string,
+    event: { type: string; at: number } & Record<string, unknown>,
+    touched: Set<string>,
+  ): void {
+    const entry = this.#sup.get(id);
+    if (!entry) return; // a late result for an actor that is gone: nothing to do
+    if (entry.kind === 'pipeline') this.#sendPipeline(entry, event, touched);
+    else this.#send(entry, event, touched);
+  }
+
+  #send(
+    entry: ActorEntry,
+    event: { type: string } & Record<string, unknown>,
+    touched: Set<string>,
+  ): void {
+    this.#sup.send(entry, event);
+    touched.add(entry.id);
+  }
+
+  /** Sends to a pipeline and reacts to what changed: notices, and its queue item when it ends. */
+  #sendPipeline(
+    entry: ActorEntry,
+    event: { type: string; at: number },
+    touched: Set<string>,
+  ): void {
+    const before = this.#pipelineState(entry);
+    this.#send(entry, event, touched);
+    const after = this.#pipelineState(entry);
+    if (after.phase !== before.phase && after.phase !== null && after.status !== 'cancelled') {
+      this.#emitNotice('phase:start', entry, event.at, { phase: after.phase });
+    }
+    if (before.status === 'pending' && after.status !== 'pending')
+      this.#emitNotice('pipeline:started', entry, event.at, {});
+    if (after.status === before.status) return;
+    this.#emitNotice(
+      `pipeline:${after.status}`,
+      entry,
+      event.at,
+      after.error ? { error: after.error } : {},
+    );
+    this.status.trigger.pipelineChanged({
+      id: entry.id,
+      status: after.status,
+      name: entry.meta.name ?? entry.id,
+      project: entry.meta.project,
+      error: after.error,
+      at: event.at,
+    });
+    const item = entry.meta.item;
+    if (!item) return;
+    const queue = this.#sup.get(queueId(entry.meta.project, item.queue));
+    const worker = this.#sup.get(workerId(entry.meta.project, item.worker));
+    const ctx = (entry.actor.getSnapshot() as { context: PipelineContext }).context;
+    if (after.status === 'done') {
+      if (queue)
+        this.#send(
+          queue,
+          { type: 'queue.complete', at: event.at, item: item.item, pipeline: entry.id },
+          touched,
+        );
+    } else if (after.status === 'failed' || after.status === 'cancelled') {
+      const disposition = after.status === 'cancelled' ? 'dead' : (ctx.disposition ?? undefined);
+      if (queue)
+        this.#send(
+          queue,
+          {
+            type: 'queue.fail',
+            at: event.at,
+            item: item.item,
+            pipeline: entry.id,
+            error: after.error ?? after.status,
+            disposition,
+          },
+          touched,
+        );
+    } else {
+      return;
+    }
+    if (worker)
+      this.#send(worker, { type: 'worker.finished', at: event.at, pipeline: entry.id }, touched);
+  }
+
+  #pipelineState(entry: ActorEntry): {
+    status: PipelineStatus;
+    phase: string | null;
+    error: string | null;
+  } {
+    const view = toPipelineView(entry);
+    return { status: view.status, phase: view.phase, error: view.error };
+  }
+
+  /** Internal effects (a worker's `take`) are handled here, deterministically; external ones go to executors when live. */
+  #drainOutbox(entry: JournalEntry, touched: Set<string>): void {
+    const outbox = this.#sup.outbox;
+    while (outbox.length) {
+      const emitted = outbox.shift() as EmittedEffect;
+      if (emitted.effect.kind === 'take') this.#take(emitted, entry, touched);
+      else if (this.#live) this.#dispatch.run(emitted, this.#sup.get(emitted.actor));
+    }
+  }
+
+  #take(emitted: EmittedEffect, entry: JournalEntry, touched: Set<string>): void {
+    const worker = this.#sup.get(emitted.actor);
+    if (!worker?.meta.handlerHash) return;
+    const count = Number(emitted.effect.count ?? 0);
+    const queue = this.#sup.get(queueId(worker.meta.project, String(emitted.effect.queue)));
+    const items = queue ? takeableItems(queue.actor.getSnapshot() as never).slice(0, count) : [];
+    if (items.length === 0) {
+      this.#send(worker, { type: 'worker.idle', at: entry.at }, touched);
+      return;
+    }
+    const bundle = this.#bundle(worker.meta.handlerHash) as PipelineBundle;
+    for (const item of items) {
+      const id = `pl-${entry.seq.toString(36)}${this.#idCounter++ ? `-${this.#idCounter - 1}` : ''}`;
+      // The worker may refuse (full, stopped, already running the item): only then is nothing taken.
+      this.#send(
+        worker,
+        { type: 'worker.dispatched', at: entry.at, pipeline: id, item: item.id },
+        touched,
+      );
+      const accepted =
+        (worker.actor.getSnapshot() as { context: { active: Record<string, string> } }).context
+          .active[id] === item.id;
+      if (!accepted) continue;
+      this.#send(
+        queue as ActorEntry,
+        {
+          type: 'queue.take',
+          at: entry.at,
+          item: item.id,
+          worker: worker.meta.qualified,
+          pipeline: id,
+        },
+        touched,
+      );
+      const meta: ActorMeta = {
+        project: worker.meta.project,
+        qualified: bundle.pipeline.qualified,
+        defHash: worker.meta.handlerHash,
+        name: `${bundle.pipeline.name}-${item.id}`,
+        item: {
+          queue: (queue as ActorEntry).meta.qualified,
+          item: item.id,
+          worker: worker.meta.qualified,
+        },
+        createdAt: entry.at,
+      };
+      this.#createPipeline(id, worker.meta.handlerHash, toInputs(bundle, item.data), meta, touched);
+    }
+  }
+
+  #createPipeline(
+    id: string,
+    hash: string,
+    inputs: Record<string, string>,
+    meta: ActorMeta,
+    touched: Set<string>,
+  ): void {
+    if (this.#sup.get(id)) return; // idempotent: a create for an existing id changes nothing
+    const entry = this.#sup.spawn(id, 'pipeline', this.#pipelineMachine(hash), meta, {
+      input: { id, inputs },
+    });
+    this.status.trigger.pipelineChanged({
+      id,
+      status: 'pending',
+      name: meta.name ?? id,
+      project: meta.project,
+      error: null,
+      at: meta.createdAt,
+    });
+    this.#sendPipeline(
+      entry,
+      { type: 'pipeline.start', at: meta.createdAt, inputs } as never,
+      touched,
+    );
+  }
+
+  #ensureQueue(
+    project: string,
+    qualified: string,
+    defHash: string | undefined,
+    at: number,
+    touched: Set<string>,
+  ): ActorEntry {
+    const id = queueId(project, qualified);
+    const existing = this.#sup.get(id);
+    if (existing) {
+      if (defHash && defHash !== existing.meta.defHash)
+        this.#sup.rebuild(
+          existing,
+          createQueueMachine(this.definition<QueueDef>(defHash)),
+          defHash,
+        );
+      return existing;
+    }
+    if (!defHash) throw new Error(`queue ${qualified} has no definition`);
+    const entry = this.#sup.spawn(
+      id,
+      'queue',
+      createQueueMachine(this.definition<QueueDef>(defHash)),
+      { project, qualified, defHash, createdAt: at },
+      {},
+    );
+    this.#send(entry, { type: 'queue.start', at }, touched);
+    return entry;
+  }
+
+  #ensureWorker(
+    project: string,
+    qualified: string,
+    defHash: string,
+    handlerHash: string,
+    at: number,
+    touched: Set<string>,
+  ): ActorEntry {
+    const id = workerId(project, qualified);
+    const existing = this.#sup.get(id);
+    if (existing) {
+      existing.meta.handlerHash = handlerHash;
+      if (defHash !== existing.meta.defHash)
+        this.#sup.rebuild(
+          existing,
+          createWorkerMachine(this.definition<WorkerDef>(defHash)),
+          defHash,
+        );
+      touched.add(id);
+      return existing;
+    }
+    return this.#sup.spawn(
+      id,
+      'worker',
+      createWorkerMachine(this.definition<WorkerDef>(defHash)),
+      { project, qualified, defHash, handlerHash, createdAt: at },
+      {},
+    );
+  }
+
+  #wakeWorkersOf(project: string, queue: string, at: number, touched: Set<string>): void {
+    for (const worker of this.#sup.all('worker')) {
+      if (worker.meta.project !== project) continue;
+      if (this.definition<WorkerDef>(worker.meta.defHash).queue !== queue) continue;
+      this.#send(worker, { type: 'worker.wake', at }, touched);
+    }
+  }
+
+  #wakeOnEvent(project: string, name: string, entry: JournalEntry, touched: Set<string>): void {
+    for (const worker of this.#sup.all('worker')) {
+      if (worker.meta.project !== project) continue;
+      const def = this.definition<WorkerDef>(worker.meta.defHash);
+      if (def.wakeOn.some((pattern) => matchesEventPattern(pattern, name)))
+        this.#wake(worker, entry, touched);
+    }
+  }
+
+  /** Wakes a worker; a worker fed by a `source` queue also has the source polled now (live). */
+  #wake(worker: ActorEntry, entry: JournalEntry, touched: Set<string>): void {
+    this.#send(worker, { type: 'worker.wake', at: entry.at }, touched);
+    if (!this.#live) return;
+    const queue = this.#sup.get(
+      queueId(worker.meta.project, this.definition<WorkerDef>(worker.meta.defHash).queue),
+    );
+    if (queue && this.definition<QueueDef>(queue.meta.defHash).source !== undefined) {
+      this.#dispatch.run(
+        {
+          actor: queue.id,
+          effect: { kind: 'pollSource', id: `poll:wake:${entry.seq}`, queue: queue.meta.qualified },
+        },
+        queue,
+      );
+    }
+  }
+
+  // ---- definitions, restore, reconcile, timers, checkpoints --------------------------------
+
+  #bundle(hash: string): unknown {
+    let def = this.#bundles.get(hash);
+    if (def === undefined) {
+      def = this.#deps.store.getDefinition(hash);
+      if (def === undefined) throw new Error(`definition ${hash} is missing from the store`);
+      this.#bundles.set(hash, def);
+    }
+    return def;
+  }
+
+  #pipelineMachine(hash: string): ReturnType<typeof createPipelineMachine> {
+    let machine = this.#machines.get(hash);
+    if (!machine) {
+      machine = createPipelineMachine((this.#bundle(hash) as PipelineBundle).pipeline);
+      this.#machines.set(hash, machine);
+    }
+    return machine;
+  }
+
+  #restore(id: string, record: StoredActor): void {
+    const { kind, meta, xstate } = record.snapshot;
+    try {
+      const machine =
+        kind === 'pipeline'
+          ? this.#pipelineMachine(meta.defHash)
+          : kind === 'queue'
+            ? createQueueMachine(this.definition<QueueDef>(meta.defHash))
+            : createWorkerMachine(this.definition<WorkerDef>(meta.defHash));
+      const entry = this.#sup.spawn(id, kind, machine, meta, { snapshot: xstate as never });
+      if (kind === 'pipeline') {
+        const view = toPipelineView(entry);
+        this.status.trigger.pipelineChanged({
+          id,
+          status: view.status,
+          name: view.name,
+          project: view.project,
+          error: view.error,
+          at: meta.createdAt,
+        });
+      }
+    } catch (err) {
+      this.#deps.log('error', `could not restore ${id} from its snapshot: ${String(err)}`);
+    }
+  }
+
+  /** After replay: resolve effects that were in flight when the daemon stopped, re-arm timers, wake workers. */
+  #reconcile(): void {
+    for (const entry of this.#sup.all('pipeline')) {
+      const snapshot = entry.actor.getSnapshot() as { value: never; context: PipelineContext };
+      if (TERMINAL.includes(toPipelineStatus(snapshot)) || !snapshot.context.inflight) continue;
+      this.#dispatch.resume(entry, snapshot.context.inflight);
+    }
+    for (const entry of this.#sup.all()) this.#armTimers(entry.id);
+    for (const worker of this.#sup.all('worker')) {
+      void this.submit({
+        type: 'worker:wake',
+        project: worker.meta.project,
+        worker: worker.meta.qualified,
+      });
+    }
+  }
+
+  #armTimers(id: string): void {
+    const entry = this.#sup.get(id);
+    const wanted = new Map<string, number>();
+    if (entry) for (const d of deadlinesOf(entry)) wanted.set(`${id}\u0000${d.id}`, d.at);
+    for (const [key, cancel] of this.#timers) {
+      if (key.startsWith(`${id}\u0000`) && !wanted.has(key)) {
+        cancel();
+        this.#timers.delete(key);
+      }
+    }
+    for (const [key, at] of wanted) {
+      if (this.#timers.has(key)) continue;
+      const deadline = key.slice(id.length + 1);
+      this.#timers.set(
+        key,
+        this.#deps.clock.setTimer(at, () => {
+          this.#timers.delete(key);
+          if (!this.#closing) void this.submit({ type: 'timer:fired', actor: id, deadline });
+        }),
+      );
+    }
+  }
+
+  #scheduleCheckpoint(): void {
+    this.#sinceCheckpoint++;
+    if (this.#sinceCheckpoint >= CHECKPOINT_EVERY) {
+      void this.#checkpoint();
+      return;
+    }
+    this.#checkpointTimer?.();
+    this.#checkpointTimer = this.#deps.clock.setTimer(
+      this.#deps.clock.now() + CHECKPOINT_IDLE_MS,
+      () => {
+        this.#checkpointTimer = null;
+        void this.#checkpoint();
+      },
+    );
+  }
+
+  /** Writes every changed actor's snapshot, all at the same journal sequence, in one transaction. */
+  async #checkpoint(): Promise<void> {
+    if (this.#dirty.size === 0 && this.#removed.size === 0) return;
+    const put = new Map<string, unknown>();
+    for (const id of this.#dirty) {
+      const entry = this.#sup.get(id);
+      if (!entry) continue;
+      const record: StoredActor = {
+        seq: this.#processedSeq,
+        kind: entry.kind,
+        defHash: entry.meta.defHash,
+        schema: SNAPSHOT_SCHEMA,
+        snapshot: {
+          kind: entry.kind,
+          meta: entry.meta,
+          xstate: entry.actor.getPersistedSnapshot(),
+        },
+      };
+      put.set(id, record);
+    }
+    const remove = [...this.#removed];
+    this.#dirty.clear();
+    this.#removed.clear();
+    this.#sinceCheckpoint = 0;
+    const seq = this.#processedSeq;
+    await this.#deps.store.checkpoint({ seq, put: put as never, remove });
+    // The checkpoint covers everything up to `seq`; keep a window before it for `oj events` and
+    // for rebuilding from the journal should a snapshot be damaged.
+    if (seq - this.#deps.store.firstSeq > JOURNAL_WINDOW * 1.1)
+      await this.#deps.store.compact(seq - JOURNAL_WINDOW);
+  }
+
+  #emitNotice(type: string, entry: ActorEntry, at: number, data: Record<string, string>): void {
+    if (!this.#live) return;
+    const notice = {
+      type,
+      at,
+      project: entry.meta.project,
+      pipeline: entry.id,
+      name: entry.meta.name ?? entry.id,
+      ...data,
+    };
+    void this.#deps.store.append(notice).then(
+      (committed: unknown) => this.#notify(committed as never),
+      (err: unknown) => this.#deps.log('warn', `could not journal notice ${type}: ${String(err)}`),
+    );
+    const hook = HOOKS[type];
+    const runbook = entry.meta.qualified.slice(0, entry.meta.qualified.lastIndexOf('.'));
+    const script = hook ? this.#deps.eventHooks?.(entry.meta.project, runbook)?.[hook] : undefined;
+    if (hook && script) {
+      const ctx = (entry.actor.getSnapshot() as { context: PipelineContext }).context;
+      const vars = {
+        id: entry.id,
+        pipeline: entry.id,
+        name: entry.meta.name ?? entry.id,
+        phase: ctx.phase ?? '',
+        status: toPipelineView(entry).status,
+        error: ctx.error ?? '',
+        runbook,
+      };
+      this.#dispatch.hook(entry, hook, script, vars);
+    }
+  }
+
+  #notify(entry: { seq: number; at: number; type: string }): void {
+    for (const listener of this.#listeners) {
+      try {
+        listener(entry);
+      } catch (err) {
+        this.#deps.log('warn', `event listener failed: ${String(err)}`);
+      }
+    }
+  }
+}
+
+interface StoredActor {
+  seq: number;
+  kind: 'pipeline' | 'queue' | 'worker';
+  defHash: string;
+  schema: number;
+  snapshot: { kind: 'pipeline' | 'queue' | 'worker'; meta: ActorMeta; xstate: unknown };
+}
+
+export function queueId(project: string, qualified: string): string {
+  return `queue:${project}:${qualified}`;
+}
+
+export function workerId(project: string, qualified: string): string {
+  return `worker:${project}:${qualified}`;
+}
+
+/** A queue item's data as the pipeline's inputs: by name, or the whole item for a single input. */
+export function toInputs(
+  bundle: PipelineBundle,
+  data: Record<string, string>,
+): Record<string, string> {
+  const { inputs, defaults } = bundle.pipeline;
+  const out: Record<string, string> = {};
+  for (const name of inputs) {
+    const value = data[name] ?? (inputs.length === 1 ? JSON.stringify(data) : defaults[name]);
+    if (value !== undefined) out[name] = value;
+  }
+  return out;
+}
+
+function deadlinesOf(entry: ActorEntry): { id: string; at: number }[] {
+  const snapshot = entry.actor.getSnapshot() as {
+    status: string;
+    context: Record<string, unknown>;
+  };
+  if (snapshot.status !== 'active') return [];
+  if (entry.kind === 'pipeline') {
+    const d = (snapshot.context as unknown as PipelineContext).deadline;
+    return d ? [d] : [];
+  }
+  return entry.kind === 'queue'
+    ? queueDeadlines(snapshot as never)
+    : workerDeadlines(snapshot as never);
+}

@@ -1,0 +1,66 @@
+// The journal's records: every input to the engine (a CLI request, an effect's result, a timer
+// firing) is one of these, committed before it is processed. Types are `noun:verb`, as users see
+// them in `oj events`.
+
+/** Where a pipeline came from when a worker took a queue item for it. */
+export interface ItemSource {
+  queue: string;
+  item: string;
+  worker: string;
+}
+
+export type RecordBody =
+  | { type: 'daemon:start'; version: string; pid: number }
+  | {
+      type: 'pipeline:create';
+      /** The new pipeline's id is derived from the record's seq: `pl-<seq in base 36>`. */
+      name: string;
+      project: string;
+      pipeline: string;
+      hash: string;
+      inputs: Record<string, string>;
+    }
+  | { type: 'pipeline:cancel'; id: string; reason?: string }
+  | { type: 'pipeline:transition'; id: string; phase: string }
+  | { type: 'pipeline:resume'; id: string }
+  | { type: 'effect:done'; actor: string; effect: string; exitCode?: number }
+  | { type: 'effect:failed'; actor: string; effect: string; error: string; exitCode?: number }
+  | { type: 'effect:progress'; actor: string; effect: string; waiting: boolean; reason?: string }
+  | { type: 'timer:fired'; actor: string; deadline: string }
+  | {
+      type: 'queue:add';
+      project: string;
+      queue: string;
+      /** The queue's definition (content hash) at the time of the add. */
+      defHash: string;
+      item: { id: string; data: Record<string, string>; priority: number; after: string[] };
+    }
+  | { type: 'queue:polled'; project: string; queue: string }
+  | { type: 'queue:retry'; project: string; queue: string; item: string }
+  | { type: 'queue:drop'; project: string; queue: string; item: string }
+  | {
+      type: 'worker:start';
+      project: string;
+      worker: string;
+      /** Content hashes of the worker's definition, its queue's, and its handler pipeline bundle. */
+      defHash: string;
+      queueHash: string;
+      handlerHash: string;
+    }
+  | { type: 'worker:stop'; project: string; worker: string }
+  | { type: 'worker:wake'; project: string; worker: string }
+  | { type: 'event:emit'; project: string; name: string; data: Record<string, string> };
+
+export type RecordType = RecordBody['type'];
+
+/** A committed journal record: its sequence number and the time it was accepted. */
+export type JournalEntry = RecordBody & { seq: number; at: number };
+
+/** The notifications the engine derives while processing (`pipeline:done`, `phase:start`…). */
+export interface Notice {
+  seq: number;
+  at: number;
+  type: string;
+  project: string;
+  data: Record<string, string>;
+}

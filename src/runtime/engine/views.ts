@@ -1,0 +1,159 @@
+// Read models: what `oj pipeline|queue|worker list/show` and `oj status` print, derived from actor
+// snapshots. `oj status` is kept incrementally in an @xstate/store fed by the engine's notices.
+import { createStore } from '@xstate/store';
+import { queueCounts, toPipelineStatus } from '../../machines/index.js';
+import type {
+  PipelineContext,
+  PipelineStatus,
+  PhaseVisit,
+  freeSlots,
+} from '../../machines/index.js';
+import type { ActorEntry } from './supervisor.js';
+
+export interface PipelineView {
+  id: string;
+  name: string;
+  pipeline: string;
+  project: string;
+  status: PipelineStatus;
+  phase: string | null;
+  error: string | null;
+  inputs: Record<string, string>;
+  history: PhaseVisit[];
+  startedAt: number | null;
+  endedAt: number | null;
+  item?: { queue: string; item: string; worker: string };
+}
+
+export function toPipelineView(entry: ActorEntry): PipelineView {
+  const snapshot = entry.actor.getSnapshot() as { value: never; context: PipelineContext };
+  const ctx = snapshot.context;
+  const view: PipelineView = {
+    id: entry.id,
+    name: entry.meta.name ?? entry.id,
+    pipeline: entry.meta.qualified,
+    project: entry.meta.project,
+    status: entry.failure ? 'failed' : toPipelineStatus(snapshot),
+    phase: ctx.phase,
+    error: entry.failure ?? ctx.error,
+    inputs: ctx.inputs,
+    history: ctx.history,
+    startedAt: ctx.startedAt,
+    endedAt: ctx.endedAt,
+  };
+  if (entry.meta.item) view.item = entry.meta.item;
+  return view;
+}
+
+export interface QueueItemView {
+  id: string;
+  status: string;
+  data: Record<string, string>;
+  priority: number;
+  after: string[];
+  attempts: number;
+  lastError: string | null;
+  pipeline: string | null;
+  takeable?: boolean;
+}
+
+export interface QueueView {
+  name: string;
+  queue: string;
+  project: string;
+  counts: ReturnType<typeof queueCounts>;
+  items: QueueItemView[];
+}
+
+export function toQueueView(entry: ActorEntry): QueueView {
+  const snapshot = entry.actor.getSnapshot() as Parameters<typeof queueCounts>[0];
+  const items = Object.values(snapshot.context.items)
+    .sort((a, b) => a.seq - b.seq)
+    .map((item) => ({
+      id: item.id,
+      status: item.status,
+      data: item.data,
+      priority: item.priority,
+      after: item.after,
+      attempts: item.attempts,
+      lastError: item.lastError,
+      pipeline: item.lease?.pipeline ?? null,
+    }));
+  return {
+    name: entry.meta.qualified.slice(entry.meta.qualified.lastIndexOf('.') + 1),
+    queue: entry.meta.qualified,
+    project: entry.meta.project,
+    counts: queueCounts(snapshot),
+    items,
+  };
+}
+
+export interface WorkerView {
+  name: string;
+  worker: string;
+  project: string;
+  state: 'running' | 'stopped';
+  active: number;
+  concurrency: number;
+  pipelines: string[];
+}
+
+export function toWorkerView(entry: ActorEntry, concurrency: number): WorkerView {
+  const snapshot = entry.actor.getSnapshot() as Parameters<typeof freeSlots>[0] & { value: string };
+  const active = Object.keys(snapshot.context.active);
+  return {
+    name: entry.meta.qualified.slice(entry.meta.qualified.lastIndexOf('.') + 1),
+    worker: entry.meta.qualified,
+    project: entry.meta.project,
+    state: snapshot.value === 'running' ? 'running' : 'stopped',
+    active: active.length,
+    concurrency,
+    pipelines: active,
+  };
+}
+
+const RECENT_FAILURES = 10;
+
+/** The `oj status` read model: counts kept up to date by the engine's notices. */
+export function createStatusStore() {
+  return createStore({
+    context: {
+      pipelines: {} as Record<string, { status: PipelineStatus; name: string; project: string }>,
+      failures: [] as { id: string; name: string; error: string; at: number }[],
+    },
+    on: {
+      pipelineChanged: (
+        ctx,
+        e: {
+          id: string;
+          status: PipelineStatus;
+          name: string;
+          project: string;
+          error: string | null;
+          at: number;
+        },
+      ) => {
+        const before = ctx.pipelines[e.id]?.status;
+        const failures =
+          e.status === 'failed' && before !== 'failed'
+            ? [
+                { id: e.id, name: e.name, error: e.error ?? 'failed', at: e.at },
+                ...ctx.failures,
+              ].slice(0, RECENT_FAILURES)
+            : ctx.failures;
+        return {
+          pipelines: {
+            ...ctx.pipelines,
+            [e.id]: { status: e.status, name: e.name, project: e.project },
+          },
+          failures,
+        };
+      },
+      pipelineRemoved: (ctx, e: { id: string }) => {
+        const { [e.id]: _gone, ...rest } = ctx.pipelines;
+        return { ...ctx, pipelines: rest };
+      },
+    },
+  });
+}
+export type StatusStore = ReturnType<typeof createStatusStore>;
