@@ -1,6 +1,7 @@
 // The `oj` command line: parses argv with commander and loads each command's module only when that
 // command runs, so `oj --help` stays fast (heavy modules such as zod are never imported for it).
 import { Command, CommanderError, Option } from 'commander';
+import { registerEngineCommands } from './engine.commands.js';
 import { CliError, EXIT } from './errors.js';
 
 declare const OJ_VERSION: string | undefined;
@@ -71,6 +72,46 @@ function buildProgram(): Command {
       const { runCommand } = await import('./run.command.js');
       return runCommand(command, args);
     });
+
+  const daemon = program
+    .command('daemon')
+    .description('start, stop and inspect the daemon (ojd) of the state dir ($OJ_STATE_DIR)');
+  daemon
+    .command('start')
+    .description('start ojd in the background (or report the one running); exit when it answers')
+    .option('--foreground', 'run ojd in this process, logging to stderr too, until stopped')
+    .action(async (opts: { foreground?: boolean }) => {
+      const { daemonStartCommand } = await import('./daemon.command.js');
+      return daemonStartCommand(opts);
+    });
+  daemon
+    .command('stop')
+    .description(
+      'stop ojd gracefully (it drains running work); SIGKILL if it does not stop in time',
+    )
+    .option('--kill', 'SIGKILL it at once and remove its socket and pid file')
+    .action(async (opts: { kill?: boolean }) => {
+      const { daemonStopCommand } = await import('./daemon.command.js');
+      return daemonStopCommand(opts);
+    });
+  daemon
+    .command('status')
+    .description('whether ojd is running (exit 0) or not (exit 1), with pid, version and uptime')
+    .addOption(outputOption())
+    .action(async (opts: { output: string }) => {
+      const { daemonStatusCommand } = await import('./daemon.command.js');
+      return daemonStatusCommand(opts);
+    });
+  daemon
+    .command('logs')
+    .description("print ojd's log (no daemon needed); -f follows it until Ctrl-C")
+    .option('-f, --follow', 'keep printing what is appended')
+    .option('-n, --lines <n>', 'only the last n lines')
+    .action(async (opts: { follow?: boolean; lines?: string }) => {
+      const { daemonLogsCommand } = await import('./daemon.command.js');
+      return daemonLogsCommand(opts);
+    });
+  registerEngineCommands(program);
   return program;
 }
 

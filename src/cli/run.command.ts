@@ -4,7 +4,8 @@ import { spawn } from 'node:child_process';
 import { bindArgs, formatUsage, interpolateShell, suggest } from '../runbook/index.js';
 import type { CommandDef } from '../runbook/index.js';
 import { CliError, EXIT, usageError } from './errors.js';
-import { loadValidRunbooks, stateDir } from './project.js';
+import { loadValidRunbooks } from './project.js';
+import { stateDir } from './root.js';
 
 export async function runCommand(name: string, argv: string[]): Promise<void> {
   const loaded = loadValidRunbooks();
@@ -29,17 +30,29 @@ export async function runCommand(name: string, argv: string[]): Promise<void> {
   }
   const bound = bindArgs(command.args, argv, command.name);
   if (!bound.ok) throw usageError(`${bound.error.message}\n(see: oj run ${command.name} --help)`);
+  if (command.run.kind === 'pipeline') {
+    await startPipeline(root, command.run.pipeline, bound.args);
+    return;
+  }
   const vars = { ...varsOf(bound.args), project: root, state_dir: stateDir() };
-  await runScript(command, interpolateShell(requireShell(command), vars), root, vars.state_dir);
+  await runScript(command, interpolateShell(command.run.script, vars), root, vars.state_dir);
 }
 
-function requireShell(command: CommandDef): string {
-  if (command.run.kind === 'shell') return command.run.script;
-  throw new CliError(
-    'NEEDS_DAEMON',
-    `command "${command.name}" starts pipeline "${command.run.pipeline}"; pipelines run in the daemon (ojd), which this build does not include yet`,
-    EXIT.failed,
-  );
+/** A `run = { pipeline = "…" }` command: the daemon starts the pipeline with the bound args as inputs. */
+async function startPipeline(
+  root: string,
+  pipeline: string,
+  args: Record<string, unknown>,
+): Promise<void> {
+  const inputs: Record<string, string> = {};
+  for (const [k, v] of Object.entries(args)) inputs[k] = Array.isArray(v) ? v.join(' ') : String(v);
+  const { call } = await import('./call.js');
+  const p = await call<{ id: string; name: string }>('pipeline.create', {
+    project: root,
+    pipeline,
+    inputs,
+  });
+  process.stdout.write(`${p.id}  ${p.name}\n`);
 }
 
 /** Flags like `--dry-run` are also readable as `{dry_run}`. */

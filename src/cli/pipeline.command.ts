@@ -1,0 +1,174 @@
+// `oj pipeline list|show|transition|resume|cancel|wait|logs`: look at and steer pipeline instances.
+import { createReadStream, existsSync, statSync, watch } from 'node:fs';
+import { call } from './call.js';
+import { CliError, EXIT } from './errors.js';
+import { formatAgo, formatElapsed, formatStatus } from './format.js';
+import { formatTable, printJson } from './output.js';
+import { projectRoot } from './root.js';
+
+export interface PipelineView {
+  id: string;
+  name: string;
+  pipeline: string;
+  status: string;
+  phase: string | null;
+  error: string | null;
+  inputs: Record<string, string>;
+  history: {
+    phase: string;
+    visit: number;
+    enteredAt: number;
+    endedAt?: number;
+    outcome?: string;
+  }[];
+  startedAt: number | null;
+  endedAt: number | null;
+  log: string;
+  item?: { queue: string; item: string; worker: string };
+}
+
+export async function listPipelines(opts: {
+  status?: string;
+  output: string;
+  all?: boolean;
+}): Promise<void> {
+  const status = opts.status ? opts.status.split(',') : undefined;
+  const list = await call<PipelineView[]>('pipeline.list', {
+    project: opts.all ? undefined : projectRoot(),
+    status,
+  });
+  if (opts.output === 'json') return printJson(list);
+  const rows = list.map((p) => [
+    p.id,
+    p.name,
+    formatStatus(p.status),
+    p.phase ?? '-',
+    formatAgo(p.startedAt),
+    p.error ? truncate(p.error, 60) : '',
+  ]);
+  process.stdout.write(
+    `${formatTable(['ID', 'NAME', 'STATUS', 'PHASE', 'STARTED', 'ERROR'], rows)}\n`,
+  );
+}
+
+export async function showPipeline(
+  id: string,
+  opts: { output: string; phase?: boolean },
+): Promise<void> {
+  const p = await call<PipelineView>('pipeline.show', { id });
+  if (opts.phase) {
+    process.stdout.write(`${p.phase ?? ''}\n`);
+    return;
+  }
+  if (opts.output === 'json') return printJson(p);
+  const lines = [
+    `${p.id}  ${p.name}  (${p.pipeline})`,
+    `  status:  ${formatStatus(p.status)}${p.phase ? ` at phase "${p.phase}"` : ''}`,
+    ...(p.error ? [`  error:   ${p.error}`] : []),
+    `  inputs:  ${
+      Object.entries(p.inputs)
+        .map(([k, v]) => `${k}=${truncate(v, 40)}`)
+        .join(' ') || '(none)'
+    }`,
+    ...(p.item
+      ? [`  item:    ${p.item.item} of queue ${p.item.queue} (worker ${p.item.worker})`]
+      : []),
+    `  started: ${formatAgo(p.startedAt)}${p.endedAt && p.startedAt ? `, took ${formatElapsed(p.endedAt - p.startedAt)}` : ''}`,
+    `  log:     ${p.log}`,
+    '  phases:',
+    ...p.history.map(
+      (h) =>
+        `    ${h.phase.padEnd(16)} #${h.visit}  ${(h.outcome ?? 'running').padEnd(11)} ${h.endedAt ? formatElapsed(h.endedAt - h.enteredAt) : ''}`,
+    ),
+  ];
+  process.stdout.write(`${lines.join('\n')}\n`);
+}
+
+export async function steerPipeline(
+  method: 'pipeline.cancel' | 'pipeline.resume' | 'pipeline.transition',
+  params: Record<string, string>,
+  opts: { output: string },
+): Promise<void> {
+  const p = await call<PipelineView>(method, params);
+  if (opts.output === 'json') return printJson(p);
+  process.stdout.write(
+    `${p.id}  ${formatStatus(p.status)}${p.phase ? ` at phase "${p.phase}"` : ''}\n`,
+  );
+}
+
+export async function waitPipelines(
+  ids: string[],
+  opts: { all?: boolean; timeout?: string; output: string },
+): Promise<void> {
+  const timeoutMs = opts.timeout ? parseTimeout(opts.timeout) : undefined;
+  const result = await call<{ done: boolean; pipelines: PipelineView[] }>(
+    'pipeline.wait',
+    { ids, all: opts.all ?? false, timeoutMs },
+    {
+      timeoutMs: timeoutMs === undefined ? Infinity : timeoutMs + 10_000,
+      onEvent: () => undefined,
+    },
+  );
+  if (opts.output === 'json') printJson(result);
+  else
+    for (const p of result.pipelines)
+      process.stdout.write(`${p.id}  ${formatStatus(p.status)}${p.error ? `  ${p.error}` : ''}\n`);
+  if (!result.done)
+    throw new CliError(
+      'TIMEOUT',
+      `timed out after ${opts.timeout} waiting for ${ids.join(', ')}`,
+      EXIT.failed,
+    );
+  const failed = result.pipelines.filter((p) => p.status === 'failed' || p.status === 'cancelled');
+  if (failed.length) process.exitCode = EXIT.failed;
+}
+
+export async function pipelineLogs(id: string, opts: { follow?: boolean }): Promise<void> {
+  const p = await call<PipelineView>('pipeline.show', { id });
+  if (!existsSync(p.log)) {
+    if (!opts.follow) return;
+  }
+  let offset = 0;
+  const pump = async () => {
+    if (!existsSync(p.log)) return;
+    const size = statSync(p.log).size;
+    if (size <= offset) return;
+    await new Promise<void>((resolve, reject) => {
+      createReadStream(p.log, { start: offset, end: size - 1 })
+        .on('error', reject)
+        .on('end', resolve)
+        .pipe(process.stdout, { end: false });
+    });
+    offset = size;
+  };
+  await pump();
+  if (!opts.follow) return;
+  await new Promise<void>((resolve) => {
+    const poll = setInterval(() => void pump(), 250); // also catches a log created after we started
+    let watcher: ReturnType<typeof watch> | undefined;
+    try {
+      watcher = watch(p.log, () => void pump());
+    } catch {
+      // the log may not exist yet; polling covers it
+    }
+    const stop = () => {
+      clearInterval(poll);
+      watcher?.close();
+      resolve();
+    };
+    process.once('SIGINT', stop);
+  });
+}
+
+function parseTimeout(text: string): number {
+  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(text.trim());
+  if (!m)
+    throw new CliError('USAGE', `--timeout "${text}" is not a duration (e.g. 30s, 5m)`, EXIT.usage);
+  const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[(m[2] ?? 's') as 'ms' | 's' | 'm' | 'h'];
+  return Math.round(Number(m[1]) * unit);
+}
+
+function truncate(s: string, n: number): string {
+  const flat = s.replace(/\s+/g, ' ');
+  return flat.length > n ? `${flat.slice(0, n - 1)}…` : flat;
+}

@@ -1,0 +1,370 @@
+// End-to-end: the daemon runs shell pipelines, queues and workers, driven through the real `oj`
+// binary in a temp project with its own state dir.
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { makeProject, runOj } from './helpers/oj.js';
+import { waitFor } from './helpers/wait.js';
+
+const RUNBOOK = `
+[events]
+on_phase_change = "echo phase {name} {phase} >> hooks.txt"
+on_complete = "echo complete {name} >> hooks.txt"
+
+[command.three]
+args = "<tag>"
+run = { pipeline = "three" }
+
+[pipeline.three]
+inputs = ["tag"]
+
+[[pipeline.three.phase]]
+name = "one"
+run = "echo one {tag} >> trace.txt"
+
+[[pipeline.three.phase]]
+name = "two"
+run = "echo two {tag} >> trace.txt"
+
+[[pipeline.three.phase]]
+name = "three"
+run = "echo three {tag} >> trace.txt"
+
+[command.routed]
+args = "<tag>"
+run = { pipeline = "routed" }
+
+[pipeline.routed]
+inputs = ["tag"]
+
+[[pipeline.routed.phase]]
+name = "try"
+run = "echo try {tag} >> trace.txt; exit 1"
+on_fail = "recover"
+
+[[pipeline.routed.phase]]
+name = "never"
+run = "echo never >> trace.txt"
+next = "done"
+
+[[pipeline.routed.phase]]
+name = "recover"
+run = "echo recover {tag} >> trace.txt"
+
+[command.loop]
+run = { pipeline = "loop" }
+
+[pipeline.loop]
+max_visits = 3
+
+[[pipeline.loop.phase]]
+name = "again"
+run = "echo again >> loops.txt; exit 1"
+on_fail = "again"
+
+[command.slow]
+args = "<tag>"
+run = { pipeline = "slow" }
+
+[pipeline.slow]
+inputs = ["tag"]
+on_cancel = "echo cancelled {tag} >> trace.txt"
+
+[[pipeline.slow.phase]]
+name = "wait"
+run = "sleep 30"
+
+[command.flaky]
+args = "<tag>"
+run = { pipeline = "flaky" }
+
+[pipeline.flaky]
+inputs = ["tag"]
+
+[[pipeline.flaky.phase]]
+name = "check"
+run = "test -f ok-{tag}"
+
+[[pipeline.flaky.phase]]
+name = "after"
+run = "echo after {tag} >> trace.txt"
+
+[queue.jobs]
+max_retries = 0
+
+[worker.runner]
+queue = "jobs"
+handler = "pipeline.job"
+concurrency = 2
+idle_action = "wait:10m"
+
+[pipeline.job]
+inputs = ["n"]
+
+[[pipeline.job.phase]]
+name = "work"
+run = "echo start {n} $(date +%s%N) >> spans.txt; sleep 0.2; echo end {n} $(date +%s%N) >> spans.txt"
+
+[queue.fragile]
+max_retries = 2
+
+[worker.fragile]
+queue = "fragile"
+handler = "pipeline.fragile"
+
+[pipeline.fragile]
+inputs = ["n"]
+
+[[pipeline.fragile.phase]]
+name = "fail"
+run = "echo attempt {n} >> attempts.txt; exit 7"
+
+[queue.chain]
+
+[worker.chain]
+queue = "chain"
+handler = "pipeline.chain"
+concurrency = 3
+
+[pipeline.chain]
+inputs = ["n"]
+
+[[pipeline.chain.phase]]
+name = "record"
+run = "sleep 0.1; echo {n} >> order.txt"
+
+[queue.sleepy]
+source = "cat bugs.json 2>/dev/null || echo '[]'"
+poll = "1h"
+
+[worker.sleepy]
+queue = "sleepy"
+handler = "pipeline.sleepy"
+idle_action = "wait:1h"
+wake_on = ["bug:created"]
+
+[pipeline.sleepy]
+inputs = ["n"]
+
+[[pipeline.sleepy.phase]]
+name = "note"
+run = "echo woke {n} >> woke.txt"
+`;
+
+let project: string;
+let state: string;
+const oj = (...args: string[]) => runOj(args, { cwd: project, env: { OJ_STATE_DIR: state } });
+const read = (file: string) => {
+  try {
+    return readFileSync(join(project, file), 'utf8');
+  } catch {
+    return '';
+  }
+};
+const show = (id: string) =>
+  JSON.parse(oj('pipeline', 'show', id, '-o', 'json').stdout) as {
+    status: string;
+    phase: string;
+    error: string | null;
+    history: { phase: string }[];
+  };
+const start = (...args: string[]) => {
+  const r = oj('run', ...args);
+  expect(r.stderr).toBe('');
+  expect(r.code).toBe(0);
+  return r.stdout.split(/\s+/)[0] as string;
+};
+const waitStatus = (id: string, status: string) =>
+  waitFor(() => show(id).status === status, `${id} to be ${status}`);
+
+beforeAll(() => {
+  project = makeProject({ 'jobs.toml': RUNBOOK });
+  state = mkdtempSync(join(tmpdir(), 'oj-state-'));
+});
+afterAll(() => {
+  oj('daemon', 'stop', '--kill');
+  rmSync(project, { recursive: true, force: true });
+  rmSync(state, { recursive: true, force: true });
+});
+
+describe('pipelines', () => {
+  it('runs a 3-phase shell pipeline to done, in order', async () => {
+    const id = start('three', 'a');
+    await waitStatus(id, 'done');
+    expect(read('trace.txt')).toContain('one a\ntwo a\nthree a\n');
+    expect(show(id).history.map((h) => h.phase)).toEqual(['one', 'two', 'three']);
+    const wait = oj('pipeline', 'wait', id);
+    expect(wait.code).toBe(0);
+  });
+
+  it('runs the runbook [events] hooks on phase changes and completion', async () => {
+    const id = start('three', 'hooked');
+    await waitStatus(id, 'done');
+    await waitFor(
+      () => read('hooks.txt').includes('complete three-hooked'),
+      'the on_complete hook',
+    );
+    const lines = read('hooks.txt').split('\n');
+    for (const phase of ['one', 'two', 'three'])
+      expect(lines).toContain(`phase three-hooked ${phase}`);
+  });
+
+  it('routes a failure through on_fail', async () => {
+    const id = start('routed', 'b');
+    await waitStatus(id, 'done');
+    expect(read('trace.txt')).toContain('try b\nrecover b\n');
+    expect(read('trace.txt')).not.toContain('never');
+  });
+
+  it('fails a looping pipeline at the visit limit with a clear reason', async () => {
+    const id = start('loop');
+    await waitStatus(id, 'failed');
+    expect(show(id).error).toMatch(/entered 4 times \(limit 3\)/);
+    expect(read('loops.txt').trim().split('\n')).toHaveLength(3);
+    expect(oj('pipeline', 'wait', id).code).toBe(1);
+  });
+
+  it('cancels a running pipeline and runs on_cancel once', async () => {
+    const id = start('slow', 'c');
+    await waitFor(() => show(id).status === 'running', 'slow to run');
+    const r = oj('pipeline', 'cancel', id);
+    expect(r.code).toBe(0);
+    await waitStatus(id, 'cancelled');
+    await waitFor(() => read('trace.txt').includes('cancelled c'), 'on_cancel');
+    expect(oj('pipeline', 'cancel', id).code).toBe(1);
+  });
+
+  it('resumes a failed pipeline from the failed phase', async () => {
+    const id = start('flaky', 'd');
+    await waitStatus(id, 'failed');
+    writeFileSync(join(project, 'ok-d'), '');
+    expect(oj('pipeline', 'resume', id.slice(0, id.length)).code).toBe(0);
+    await waitStatus(id, 'done');
+    expect(read('trace.txt')).toContain('after d');
+  });
+
+  it('rejects unknown ids, names and phases with clear errors, and keeps serving', () => {
+    const cases: [string[], string][] = [
+      [['pipeline', 'show', 'pl-nope'], 'no pipeline "pl-nope"'],
+      [['queue', 'add', 'jbos', 'n=1'], 'did you mean "jobs"?'],
+      [['queue', 'add', 'jobs', 'novalue'], 'is not key=value'],
+      [['worker', 'start', 'nobody'], 'no worker "nobody"'],
+      [['worker', 'wake', 'fragile'], 'is not started'],
+      [['emit', 'nocolon'], 'events are named noun:verb'],
+      [['queue', 'drop', 'jobs', 'missing-item'], 'has no item "missing-item"'],
+    ];
+    for (const [args, message] of cases) {
+      const r = oj(...args);
+      expect(r.code, args.join(' ')).not.toBe(0);
+      expect(r.stderr).toContain(message);
+    }
+    const id = start('three', 'e');
+    const bad = oj('pipeline', 'transition', id, 'nowhere');
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toContain('has no phase "nowhere"');
+    expect(oj('status').code).toBe(0);
+  });
+});
+
+describe('queues and workers', () => {
+  it('never runs more than `concurrency` items at once', async () => {
+    expect(oj('worker', 'start', 'runner').code).toBe(0);
+    for (let n = 1; n <= 6; n++) expect(oj('queue', 'add', 'jobs', `n=${n}`).code).toBe(0);
+    await waitFor(
+      () =>
+        read('spans.txt')
+          .split('\n')
+          .filter((l) => l.startsWith('end')).length === 6,
+      'six jobs to end',
+      30_000,
+    );
+    const events = read('spans.txt')
+      .trim()
+      .split('\n')
+      .map((l) => l.split(' '))
+      .map(([kind, n, t]) => ({ kind, n, t: BigInt(t as string) }));
+    events.sort((a, b) => (a.t < b.t ? -1 : a.t > b.t ? 1 : 0));
+    let running = 0;
+    let most = 0;
+    for (const e of events) {
+      running += e.kind === 'start' ? 1 : -1;
+      most = Math.max(most, running);
+    }
+    expect(most).toBeLessThanOrEqual(2);
+    expect(most).toBe(2);
+    const q = JSON.parse(oj('queue', 'show', 'jobs', '-o', 'json').stdout) as {
+      counts: { done: number };
+    };
+    expect(q.counts.done).toBe(6);
+  });
+
+  it('retries up to max_retries, then dead-letters the item', async () => {
+    expect(oj('worker', 'start', 'fragile').code).toBe(0);
+    expect(oj('queue', 'add', 'fragile', 'n=9', '--id', 'nine').code).toBe(0);
+    await waitFor(() => {
+      const q = JSON.parse(oj('queue', 'show', 'fragile', '-o', 'json').stdout) as {
+        items: { id: string; status: string }[];
+      };
+      return q.items.find((i) => i.id === 'nine')?.status === 'dead';
+    }, 'the item to be dead');
+    expect(read('attempts.txt').trim().split('\n')).toEqual([
+      'attempt 9',
+      'attempt 9',
+      'attempt 9',
+    ]);
+    expect(oj('queue', 'retry', 'fragile', 'nine').code).toBe(0);
+    await waitFor(() => read('attempts.txt').trim().split('\n').length >= 4, 'the retried attempt');
+  });
+
+  it('holds dependent items until their dependencies are done', async () => {
+    expect(oj('queue', 'add', 'chain', 'n=3', '--id', 'c3', '--after', 'c2').code).toBe(0);
+    expect(oj('queue', 'add', 'chain', 'n=2', '--id', 'c2', '--after', 'c1').code).toBe(0);
+    expect(oj('queue', 'add', 'chain', 'n=1', '--id', 'c1').code).toBe(0);
+    expect(oj('worker', 'start', 'chain').code).toBe(0);
+    await waitFor(() => read('order.txt').trim().split('\n').length === 3, 'three chained items');
+    expect(read('order.txt').trim().split('\n')).toEqual(['1', '2', '3']);
+  });
+
+  it('adding an identical pending item is idempotent', () => {
+    const a = oj('queue', 'add', 'fragile', 'x=1', '-o', 'json');
+    const b = oj('queue', 'add', 'fragile', 'x=1', '-o', 'json');
+    expect(JSON.parse(a.stdout)).toEqual(JSON.parse(b.stdout));
+  });
+
+  it('wakes an idle worker when an event matches its wake_on, polling its source', async () => {
+    writeFileSync(join(project, 'bugs.json'), '[]');
+    expect(oj('worker', 'start', 'sleepy').code).toBe(0);
+    // The source was polled once at start and found nothing; the next poll is an hour away.
+    await waitFor(() => {
+      const w = JSON.parse(oj('worker', 'list', '-o', 'json').stdout) as {
+        name: string;
+        state: string;
+      }[];
+      return w.find((x) => x.name === 'sleepy')?.state === 'running';
+    }, 'sleepy to run');
+    writeFileSync(join(project, 'bugs.json'), JSON.stringify([{ id: 'b7', n: '7' }]));
+    expect(oj('emit', 'bug:created', '--id', '7').code).toBe(0);
+    await waitFor(() => read('woke.txt').includes('woke 7'), 'the event to wake the worker');
+  });
+});
+
+describe('status and events', () => {
+  it('oj status summarises pipelines, workers and queues', () => {
+    const r = oj('status', '-o', 'json');
+    expect(r.code).toBe(0);
+    const s = JSON.parse(r.stdout) as {
+      pipelines: Record<string, number>;
+      workers: { name: string }[];
+    };
+    expect(s.pipelines.done).toBeGreaterThan(0);
+    expect(s.workers.map((w) => w.name)).toContain('runner');
+  });
+
+  it('oj events shows journal records and notices', () => {
+    const r = oj('events', '--limit', '500', '-o', 'json');
+    const types = (JSON.parse(r.stdout) as { type: string }[]).map((e) => e.type);
+    expect(types).toContain('queue:add');
+    expect(types).toContain('pipeline:done');
+  });
+});
