@@ -2,7 +2,7 @@
 // the same run — Node spawning `bash -c true`, a plain bash loop, and the shell executor alone.
 // Usage: node bench/phases.mjs [--runs N] [--phases N]   (defaults: 5 rounds of 200 phases)
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -81,12 +81,42 @@ async function measureRunShell(n) {
 }
 
 // ---------------------------------------------------------------------------------------------
-// THE LEAD FILLS THIS IN: a pipeline of n shell phases (each `run = "true"`) through the real
-// daemon, timed from `oj run` to the pipeline's end. Return total milliseconds for the n phases,
-// or null to leave the oj row out.
+// (d) oj: a pipeline of n `bash -c true` phases through the real daemon (fresh state dir per
+// round), timed by the daemon from the pipeline's start to its end; every transition is journaled.
 // ---------------------------------------------------------------------------------------------
-async function measureOj(_n) {
-  return null;
+async function measureOj(n) {
+  const project = mkdtempSync(join(tmpdir(), 'oj-bench-project-'));
+  const state = mkdtempSync(join(tmpdir(), 'oj-bench-state-'));
+  const phases = Array.from(
+    { length: n },
+    (_, i) => `[[pipeline.p.phase]]\nname = "p${i}"\nrun = "bash -c true"\n`,
+  ).join('\n');
+  mkdirSync(join(project, '.oj', 'runbooks'), { recursive: true });
+  writeFileSync(
+    join(project, '.oj', 'runbooks', 'bench.toml'),
+    `[command.go]\nrun = { pipeline = "p" }\n\n[pipeline.p]\nmax_visits = 1\n\n${phases}`,
+  );
+  const oj = (...args) =>
+    spawnSync(process.execPath, [join(root, 'bin', 'oj.js'), ...args], {
+      cwd: project,
+      env: { ...env, HOME: process.env.HOME ?? '/tmp', OJ_STATE_DIR: state },
+      encoding: 'utf8',
+    });
+  try {
+    const started = oj('run', 'go');
+    if (started.status !== 0) throw new Error(`oj run failed: ${started.stderr}`);
+    const id = started.stdout.split(/\s+/)[0];
+    const waited = oj('pipeline', 'wait', id, '--timeout', '120s');
+    if (waited.status !== 0)
+      throw new Error(`pipeline did not finish: ${waited.stdout} ${waited.stderr}`);
+    // The daemon's own clock, from the pipeline's start to its end: no CLI start-up in the figure.
+    const p = JSON.parse(oj('pipeline', 'show', id, '-o', 'json').stdout);
+    return p.endedAt - p.startedAt;
+  } finally {
+    oj('daemon', 'stop', '--kill');
+    rmSync(project, { recursive: true, force: true });
+    rmSync(state, { recursive: true, force: true });
+  }
 }
 
 const cases = {
