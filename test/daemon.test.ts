@@ -381,7 +381,7 @@ describe('oj daemon logs and --foreground', () => {
     const all = oj(dir, ['daemon', 'logs']);
     expect(all.code).toBe(0);
     expect(all.stdout).toMatch(
-      /^\d{4}-\d\d-\d\dT[\d:.]+Z info  ojd .* ready \(pid \d+, socket .*\)\n[\s\S]*info  stopped\n$/,
+      /^\d{4}-\d\d-\d\dT[\d:.]+Z info  [\s\S]*ojd .* ready \(pid \d+, socket .*\)\n[\s\S]*info  stopped\n$/,
     );
     expect(oj(dir, ['daemon', 'logs', '-n', '1']).stdout).toMatch(/^\S+ info  stopped\n$/);
   });

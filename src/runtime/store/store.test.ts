@@ -184,9 +184,9 @@ describe('appending and reading', () => {
   });
 
   it('creates its directory readable by the owner only', async () => {
-    dir = join(dir, 'state.d', 'journal');
-    await start();
-    expect(statSync(dir).mode & 0o777).toBe(0o700);
+    const nested = join(dir, 'state.d', 'journal');
+    opened.push(await openStore(nested, deps));
+    expect(statSync(nested).mode & 0o777).toBe(0o700);
   });
 
   it('fails with OPEN_FAILED, naming the directory, when it cannot be created', async () => {
