@@ -8,6 +8,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 // eslint-disable-next-line no-restricted-imports -- src/runtime has no front door yet; tests only
 import { FakeClock, systemClock } from '../runtime/clock.js';
 import { buildShellEnv, runShell } from './index.js';
+import { execIfSimple } from './shell.actor.js';
 import type { ShellDeps, ShellRequest } from './index.js';
 
 const ENV = { PATH: process.env.PATH ?? '/usr/bin:/bin' };
@@ -313,5 +314,24 @@ describe('buildShellEnv', () => {
       OJ_STATE_DIR: '/theirs',
       OJ_EPOCH: 'e-1',
     });
+  });
+});
+
+describe('execIfSimple', () => {
+  it.each([
+    ['bash -c true', 'exec bash -c true'],
+    ["git commit -m 'a; b'", "exec git commit -m 'a; b'"],
+    ['make test', 'exec make test'],
+    ['echo a > f', 'echo a > f'],
+    ['a && b', 'a && b'],
+    ['cd x', 'cd x'],
+    ['FOO=1 cmd', 'FOO=1 cmd'],
+    ['echo $HOME', 'echo $HOME'],
+    ['ls *.ts', 'ls *.ts'],
+    ['a\nb', 'a\nb'],
+    ['grep -q x "$(cat f)"', 'grep -q x "$(cat f)"'],
+    ['true', 'true'],
+  ])('%j runs as %j', (script, expected) => {
+    expect(execIfSimple(script)).toBe(expected);
   });
 });

@@ -66,6 +66,7 @@ const INPUTS = new Set<string>([
 ]);
 const CHECKPOINT_EVERY = 1000; // processed inputs between checkpoints (replay stays short)
 const CHECKPOINT_IDLE_MS = 1000; // and a checkpoint this long after the last change
+const NOTICE_FLUSH_MS = 20; // notices not carried by an input are journaled this soon
 const JOURNAL_WINDOW = 100_000; // journal entries kept behind the latest checkpoint
 const TERMINAL: readonly PipelineStatus[] = ['done', 'cancelled'];
 
@@ -89,6 +90,8 @@ export class Engine {
   #checkpointTimer: (() => void) | null = null;
   #idCounter = 0;
   #closing = false;
+  readonly #notices: { type: string; at: number; [k: string]: unknown }[] = [];
+  #noticeTimer: (() => void) | null = null;
 
   private constructor(deps: EngineDeps) {
     this.#deps = deps;
@@ -154,10 +157,15 @@ export class Engine {
     if (this.#closing && body.type !== 'effect:done' && body.type !== 'effect:failed') {
       return Promise.reject(new Error('the daemon is shutting down'));
     }
-    const committed = this.#deps.store.append({
-      ...body,
-      at: this.#deps.clock.now(),
-    }) as Promise<unknown> as Promise<JournalEntry>;
+    const input = { ...body, at: this.#deps.clock.now() };
+    // Notices waiting to be journaled ride in the same transaction (one fsync for both).
+    const notices = this.#notices.splice(0);
+    const committed = (notices.length
+      ? this.#deps.store.appendMany([...notices, input]).then((records) => {
+          for (const notice of records.slice(0, -1)) this.#notify(notice);
+          return records.at(-1);
+        })
+      : this.#deps.store.append(input)) as Promise<unknown> as Promise<JournalEntry>;
     const processed = this.#tail.then(async () => {
       const entry = await committed;
       this.#process(entry);
@@ -195,6 +203,8 @@ export class Engine {
     await this.#tail;
     for (const cancel of this.#timers.values()) cancel();
     this.#checkpointTimer?.();
+    this.#noticeTimer?.();
+    await this.#flushNotices();
     await this.#checkpoint();
     this.#sup.stopAll();
   }
@@ -756,9 +766,13 @@ export class Engine {
       name: entry.meta.name ?? entry.id,
       ...data,
     };
-    void this.#deps.store.append(notice).then(
-      (committed: unknown) => this.#notify(committed as never),
-      (err: unknown) => this.#deps.log('warn', `could not journal notice ${type}: ${String(err)}`),
+    this.#notices.push(notice);
+    this.#noticeTimer ??= this.#deps.clock.setTimer(
+      this.#deps.clock.now() + NOTICE_FLUSH_MS,
+      () => {
+        this.#noticeTimer = null;
+        void this.#flushNotices();
+      },
     );
     const hook = HOOKS[type];
     const runbook = entry.meta.qualified.slice(0, entry.meta.qualified.lastIndexOf('.'));
@@ -775,6 +789,17 @@ export class Engine {
         runbook,
       };
       this.#dispatch.hook(entry, hook, script, vars);
+    }
+  }
+
+  /** Journals notices that no input carried along (history only: they are never replayed). */
+  async #flushNotices(): Promise<void> {
+    const notices = this.#notices.splice(0);
+    if (notices.length === 0) return;
+    try {
+      for (const record of await this.#deps.store.appendMany(notices)) this.#notify(record);
+    } catch (err) {
+      this.#deps.log('warn', `could not journal ${notices.length} notices: ${String(err)}`);
     }
   }
 
