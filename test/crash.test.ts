@@ -1,5 +1,6 @@
 // Crash specs: SIGKILL the real daemon mid-work and check that nothing acknowledged is lost, no
 // item is done twice, interrupted phases follow their idempotency, and damage is survived.
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -38,7 +39,7 @@ inputs = ["mode"]
 
 [[pipeline.long.phase]]
 name = "slow"
-run = "echo started >> {mode}.txt; sleep 3"
+run = "echo started >> {mode}.txt; sleep 31.5; echo orphan >> {mode}.txt"
 on_fail = "cleanup"
 
 [[pipeline.long.phase]]
@@ -137,6 +138,9 @@ describe('crash recovery', () => {
       return p.status === 'done';
     }, 'the pipeline to finish through cleanup');
     expect(read('strict.txt')).toBe('started\ncleaned\n');
+    // The phase's processes, left running by the killed daemon, were killed by the new one.
+    await waitFor(() => !spawnSync('pgrep', ['-f', 'sleep 31.5']).stdout.toString().trim(), 'the orphaned phase to be gone');
+    expect(oj('daemon', 'logs').stdout).toMatch(/killed process group \d+ left running by the previous daemon/);
   });
 
   it('re-runs an interrupted idempotent phase', async () => {

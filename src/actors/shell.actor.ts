@@ -24,6 +24,9 @@ export interface ShellRequest {
   signal?: AbortSignal;
   /** Time between SIGTERM and SIGKILL to the group, in ms. Default 5 s. */
   killGraceMs?: number;
+  /** Called with the process group id once the shell runs (the runtime records it, so it can
+   * kill a group that outlived a daemon crash). */
+  onSpawn?: (pgid: number) => void;
 }
 
 export interface ShellResult {
@@ -174,6 +177,7 @@ async function spawnAndWait(
     };
   }
 
+  request.onSpawn?.(pid);
   let ended: RawResult['ended'] = null;
   let cancelKill: (() => void) | undefined;
   const terminate = (why: RawResult['ended']): void => {

@@ -2,6 +2,7 @@
 // journals each result as an input. Also decides, after a restart, what to do with an effect
 // that was in flight when the daemon stopped (re-run it if the phase is idempotent, else fail it).
 import { join } from 'node:path';
+import { ProcessGroups } from './groups.js';
 import { interpolateShell } from '../../runbook/index.js';
 import type { GuardDef, PipelineBundle, QueueDef } from '../../runbook/index.js';
 import type { InflightEffect, PipelineContext } from '../../machines/index.js';
@@ -46,9 +47,20 @@ interface Running {
 export class Dispatcher {
   readonly #deps: DispatchDeps;
   readonly #running = new Map<string, Running>();
+  readonly #groups: ProcessGroups;
 
   constructor(deps: DispatchDeps) {
     this.#deps = deps;
+    this.#groups = new ProcessGroups(join(deps.stateDir, 'run', 'groups'), deps.log);
+  }
+
+  /** Kills process groups recorded by an earlier daemon whose effects are not in flight any more. */
+  sweep(inflight: ReadonlySet<string>): void {
+    for (const id of this.#groups.recorded()) {
+      if (inflight.has(id)) continue;
+      const killed = this.#groups.kill(id);
+      if (killed) this.#deps.log('warn', `killed orphaned process group ${killed} (effect ${id})`);
+    }
   }
 
   /** Starts one effect emitted by `entry` (live processing only). */
@@ -95,6 +107,9 @@ export class Dispatcher {
 
   /** Decides what to do with an effect that was in flight when the daemon stopped. */
   resume(entry: ActorEntry, inflight: InflightEffect): void {
+    // A phase still running from before the crash must not run alongside its retry or on_fail.
+    const killed = this.#groups.kill(inflight.id);
+    if (killed) this.#deps.log('warn', `${entry.id}: killed process group ${killed} left running by the previous daemon`);
     const bundle = this.#deps.bundle(entry.meta.defHash) as PipelineBundle;
     const phase = bundle.pipeline.phases.find((p) => p.name === inflight.phase);
     if (inflight.kind === 'evalGuard' && phase) {
@@ -147,7 +162,9 @@ export class Dispatcher {
       return;
     }
     this.#track(id, async (signal) => {
-      const result = await this.#deps.runShell({ ...request.value, signal });
+      const groups = this.#groups;
+      const result = await this.#deps.runShell({ ...request.value, signal, onSpawn: (pgid) => groups.record(id, pgid) });
+      groups.forget(id);
       if (id.endsWith(':on_cancel')) return; // the pipeline is already cancelled: nothing waits for it
       if (result.ok)
         this.#deps.submit({ type: 'effect:done', actor: entry.id, effect: id, exitCode: 0 });

@@ -670,6 +670,12 @@ export class Engine {
 
   /** After replay: resolve effects that were in flight when the daemon stopped, re-arm timers, wake workers. */
   #reconcile(): void {
+    const inflight = new Set<string>();
+    for (const entry of this.#sup.all('pipeline')) {
+      const ctx = (entry.actor.getSnapshot() as { context: PipelineContext }).context;
+      if (ctx.inflight) inflight.add(ctx.inflight.id);
+    }
+    this.#dispatch.sweep(inflight);
     for (const entry of this.#sup.all('pipeline')) {
       const snapshot = entry.actor.getSnapshot() as { value: never; context: PipelineContext };
       if (TERMINAL.includes(toPipelineStatus(snapshot)) || !snapshot.context.inflight) continue;
