@@ -4,11 +4,11 @@
 //     from `oj status` (which starts ojd) to its answer (target < 2 s; baseline: an empty state dir).
 // Usage: node bench/daemon.mjs [--runs N] [--events N] [--pipelines N]   (after `npm run build`)
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import { build } from 'esbuild';
+import { fileURLToPath } from 'node:url';
+import { bundleModules } from './bundle.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const arg = (name, fallback) => {
@@ -60,21 +60,8 @@ function makeProject() {
 }
 
 // The journal store, bundled from source, to write the 100k-event tail offline.
-const work = mkdtempSync(join(tmpdir(), 'oj-bench-store-'));
-symlinkSync(join(root, 'node_modules'), join(work, 'node_modules'), 'dir');
-await build({
-  absWorkingDir: root,
-  entryPoints: { store: 'src/runtime/store/index.ts' },
-  outdir: work,
-  bundle: true,
-  format: 'esm',
-  platform: 'node',
-  target: 'node20',
-  packages: 'external',
-  outExtension: { '.js': '.mjs' },
-  logLevel: 'warning',
-});
-const { openStore } = await import(pathToFileURL(join(work, 'store.mjs')).href);
+const { dir: work, modules } = await bundleModules({ store: 'src/runtime/store/index.ts' });
+const { openStore } = modules.store;
 
 const a = makeProject();
 const empty = makeProject();

@@ -2,11 +2,11 @@
 // the same run — Node spawning `bash -c true`, a plain bash loop, and the shell executor alone.
 // Usage: node bench/phases.mjs [--runs N] [--phases N]   (defaults: 5 rounds of 200 phases)
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import { build } from 'esbuild';
+import { fileURLToPath } from 'node:url';
+import { bundleModules } from './bundle.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const arg = (name, fallback) => {
@@ -26,22 +26,12 @@ const env = { PATH: process.env.PATH ?? '/usr/bin:/bin' };
 
 // The executor, bundled from source so the benchmark needs no `npm run build`. Its dependencies
 // (execa) stay external and resolve through a node_modules link beside the bundle.
-const work = mkdtempSync(join(tmpdir(), 'oj-bench-phases-'));
-symlinkSync(join(root, 'node_modules'), join(work, 'node_modules'), 'dir');
-await build({
-  absWorkingDir: root,
-  entryPoints: { actors: 'src/actors/index.ts', clock: 'src/runtime/clock.ts' },
-  outdir: work,
-  bundle: true,
-  format: 'esm',
-  platform: 'node',
-  target: 'node20',
-  packages: 'external',
-  outExtension: { '.js': '.mjs' },
-  logLevel: 'warning',
+const { dir: work, modules } = await bundleModules({
+  actors: 'src/actors/index.ts',
+  clock: 'src/runtime/clock.ts',
 });
-const { runShell } = await import(pathToFileURL(join(work, 'actors.mjs')).href);
-const { systemClock } = await import(pathToFileURL(join(work, 'clock.mjs')).href);
+const { runShell } = modules.actors;
+const { systemClock } = modules.clock;
 
 /** (a) Node spawning `<shell> -c true` n times in sequence, awaiting each exit. */
 async function measureNodeSpawn(shell, n) {

@@ -5,27 +5,10 @@ import { CliError, EXIT } from './errors.js';
 import { formatAgo, formatElapsed, formatStatus } from './format.js';
 import { formatTable, printJson } from './output.js';
 import { projectRoot } from './root.js';
+import type { PipelineView } from '../runtime/index.js';
 
-export interface PipelineView {
-  id: string;
-  name: string;
-  pipeline: string;
-  status: string;
-  phase: string | null;
-  error: string | null;
-  inputs: Record<string, string>;
-  history: {
-    phase: string;
-    visit: number;
-    enteredAt: number;
-    endedAt?: number;
-    outcome?: string;
-  }[];
-  startedAt: number | null;
-  endedAt: number | null;
-  log: string;
-  item?: { queue: string; item: string; worker: string };
-}
+/** A pipeline as the daemon shows it, with the path of its captured output. */
+type PipelineDetail = PipelineView & { log: string };
 
 export async function listPipelines(opts: {
   status?: string;
@@ -33,7 +16,7 @@ export async function listPipelines(opts: {
   all?: boolean;
 }): Promise<void> {
   const status = opts.status ? opts.status.split(',') : undefined;
-  const list = await call<PipelineView[]>('pipeline.list', {
+  const list = await call<PipelineDetail[]>('pipeline.list', {
     project: opts.all ? undefined : projectRoot(),
     status,
   });
@@ -55,7 +38,7 @@ export async function showPipeline(
   id: string,
   opts: { output: string; phase?: boolean },
 ): Promise<void> {
-  const p = await call<PipelineView>('pipeline.show', { id });
+  const p = await call<PipelineDetail>('pipeline.show', { id });
   if (opts.phase) {
     process.stdout.write(`${p.phase ?? ''}\n`);
     return;
@@ -89,7 +72,7 @@ export async function steerPipeline(
   params: Record<string, string>,
   opts: { output: string },
 ): Promise<void> {
-  const p = await call<PipelineView>(method, params);
+  const p = await call<PipelineDetail>(method, params);
   if (opts.output === 'json') return printJson(p);
   process.stdout.write(
     `${p.id}  ${formatStatus(p.status)}${p.phase ? ` at phase "${p.phase}"` : ''}\n`,
@@ -101,7 +84,7 @@ export async function waitPipelines(
   opts: { all?: boolean; timeout?: string; output: string },
 ): Promise<void> {
   const timeoutMs = opts.timeout ? parseTimeout(opts.timeout) : undefined;
-  const result = await call<{ done: boolean; pipelines: PipelineView[] }>(
+  const result = await call<{ done: boolean; pipelines: PipelineDetail[] }>(
     'pipeline.wait',
     { ids, all: opts.all ?? false, timeoutMs },
     {
@@ -124,7 +107,7 @@ export async function waitPipelines(
 }
 
 export async function pipelineLogs(id: string, opts: { follow?: boolean }): Promise<void> {
-  const p = await call<PipelineView>('pipeline.show', { id });
+  const p = await call<PipelineDetail>('pipeline.show', { id });
   if (!existsSync(p.log)) {
     if (!opts.follow) return;
   }

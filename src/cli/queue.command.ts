@@ -5,37 +5,7 @@ import { CliError, EXIT } from './errors.js';
 import { formatStatus } from './format.js';
 import { formatTable, printJson } from './output.js';
 import { projectRoot } from './root.js';
-
-interface Counts {
-  pending: number;
-  active: number;
-  done: number;
-  dead: number;
-  blocked: number;
-}
-interface QueueView {
-  name: string;
-  queue: string;
-  counts: Counts;
-  items: {
-    id: string;
-    status: string;
-    data: Record<string, string>;
-    priority: number;
-    after: string[];
-    attempts: number;
-    lastError: string | null;
-    pipeline: string | null;
-  }[];
-}
-interface WorkerView {
-  name: string;
-  worker: string;
-  state: string;
-  active: number;
-  concurrency: number;
-  pipelines: string[];
-}
+import type { QueueView, WorkerView } from '../runtime/index.js';
 
 /** `key=value` pairs; `--id`, `--priority` and `--after` come as options. */
 export async function addItem(

@@ -109,7 +109,11 @@ export class Dispatcher {
   resume(entry: ActorEntry, inflight: InflightEffect): void {
     // A phase still running from before the crash must not run alongside its retry or on_fail.
     const killed = this.#groups.kill(inflight.id);
-    if (killed) this.#deps.log('warn', `${entry.id}: killed process group ${killed} left running by the previous daemon`);
+    if (killed)
+      this.#deps.log(
+        'warn',
+        `${entry.id}: killed process group ${killed} left running by the previous daemon`,
+      );
     const bundle = this.#deps.bundle(entry.meta.defHash) as PipelineBundle;
     const phase = bundle.pipeline.phases.find((p) => p.name === inflight.phase);
     if (inflight.kind === 'evalGuard' && phase) {
@@ -163,7 +167,11 @@ export class Dispatcher {
     }
     this.#track(id, async (signal) => {
       const groups = this.#groups;
-      const result = await this.#deps.runShell({ ...request.value, signal, onSpawn: (pgid) => groups.record(id, pgid) });
+      const result = await this.#deps.runShell({
+        ...request.value,
+        signal,
+        onSpawn: (pgid) => groups.record(id, pgid),
+      });
       groups.forget(id);
       if (id.endsWith(':on_cancel')) return; // the pipeline is already cancelled: nothing waits for it
       if (result.ok)

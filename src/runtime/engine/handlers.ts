@@ -10,7 +10,7 @@ import { pipelineLogPath } from './dispatch.js';
 import { contentId } from './ids.js';
 import type { Engine } from './engine.js';
 import { queueId, workerId } from './engine.js';
-import type { PipelineView } from './views.js';
+import type { PipelineView, QueueView } from './views.js';
 import { toPipelineView, toQueueView, toWorkerView } from './views.js';
 
 export interface HandlerContext {
@@ -222,34 +222,10 @@ export function createEngineHandlers(deps: HandlerDeps): Record<string, Handler>
       });
       return { queue: def.qualified, id };
     },
-    'queue.list': async (p: { project: string }) => {
-      const proj = project(p.project);
-      return Object.values(proj.queue).map((def) => {
-        const entry = engine.actor(queueId(p.project, def.qualified));
-        return entry
-          ? toQueueView(entry)
-          : {
-              name: def.name,
-              queue: def.qualified,
-              project: p.project,
-              counts: { pending: 0, active: 0, done: 0, dead: 0, blocked: 0 },
-              items: [],
-            };
-      });
-    },
-    'queue.show': async (p: { project: string; queue: string }) => {
-      const def = queueDef(p.project, p.queue);
-      const entry = engine.actor(queueId(p.project, def.qualified));
-      return entry
-        ? toQueueView(entry)
-        : {
-            name: def.name,
-            queue: def.qualified,
-            project: p.project,
-            counts: { pending: 0, active: 0, done: 0, dead: 0, blocked: 0 },
-            items: [],
-          };
-    },
+    'queue.list': async (p: { project: string }) =>
+      Object.values(project(p.project).queue).map((def) => queueView(p.project, def)),
+    'queue.show': async (p: { project: string; queue: string }) =>
+      queueView(p.project, queueDef(p.project, p.queue)),
     'queue.retry': async (p: { project: string; queue: string; item: string }) =>
       queueItemOp(p, 'queue:retry'),
     'queue.drop': async (p: { project: string; queue: string; item: string }) =>
@@ -377,6 +353,14 @@ export function createEngineHandlers(deps: HandlerDeps): Record<string, Handler>
       fail('NOT_STARTED', `worker "${def.name}" is not started (oj worker start ${def.name})`);
     await engine.submit({ type, project: p.project, worker: def.qualified });
     return workerView(p.project, def);
+  }
+
+  /** A queue's view; a queue nothing was added to yet has no actor and is empty. */
+  function queueView(root: string, def: QueueDef): QueueView {
+    const entry = engine.actor(queueId(root, def.qualified));
+    if (entry) return toQueueView(entry);
+    const counts = { pending: 0, active: 0, done: 0, dead: 0, blocked: 0 };
+    return { name: def.name, queue: def.qualified, project: root, counts, items: [] };
   }
 
   function workerView(root: string, def: WorkerDef) {
