@@ -139,8 +139,13 @@ describe('crash recovery', () => {
     }, 'the pipeline to finish through cleanup');
     expect(read('strict.txt')).toBe('started\ncleaned\n');
     // The phase's processes, left running by the killed daemon, were killed by the new one.
-    await waitFor(() => !spawnSync('pgrep', ['-f', 'sleep 31.5']).stdout.toString().trim(), 'the orphaned phase to be gone');
-    expect(oj('daemon', 'logs').stdout).toMatch(/killed process group \d+ left running by the previous daemon/);
+    await waitFor(
+      () => !spawnSync('pgrep', ['-f', 'sleep 31.5']).stdout.toString().trim(),
+      'the orphaned phase to be gone',
+    );
+    expect(oj('daemon', 'logs').stdout).toMatch(
+      /killed process group \d+ left running by the previous daemon/,
+    );
   });
 
   it('re-runs an interrupted idempotent phase', async () => {
