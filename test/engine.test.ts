@@ -31,6 +31,19 @@ run = "echo two {tag} >> trace.txt"
 name = "three"
 run = "echo three {tag} >> trace.txt"
 
+[command.fed]
+run = { pipeline = "fed" }
+
+[pipeline.fed]
+
+[[pipeline.fed.phase]]
+name = "use"
+inputs = [
+  { name = "who", source = "echo world" },
+  { name = "bug", source = "echo '{\\"id\\": 42, \\"title\\": \\"Crash\\"}'" },
+]
+run = "echo hello {who} {bug.id} {bug.title} >> fed.txt"
+
 [command.routed]
 args = "<tag>"
 run = { pipeline = "routed" }
@@ -208,6 +221,12 @@ describe('pipelines', () => {
     const lines = read('hooks.txt').split('\n');
     for (const phase of ['one', 'two', 'three'])
       expect(lines).toContain(`phase three-hooked ${phase}`);
+  });
+
+  it('evaluates phase inputs from their source commands, parsing JSON', async () => {
+    const id = start('fed');
+    await waitStatus(id, 'done');
+    expect(read('fed.txt')).toBe('hello world 42 Crash\n');
   });
 
   it('routes a failure through on_fail', async () => {

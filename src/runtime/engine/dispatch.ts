@@ -155,7 +155,65 @@ export class Dispatcher {
     phase: string | null,
     timeoutMs: number | undefined,
   ): void {
-    const request = this.#request(entry, id, script, phase, timeoutMs);
+    const inputs = this.#phaseInputs(entry, phase);
+    if (inputs.length === 0) return this.#runShellEffect(entry, id, script, phase, timeoutMs, {});
+    this.#track(`${id}:inputs`, async (signal) => {
+      const vars = await this.#evaluateInputs(entry, inputs, phase, signal);
+      if (typeof vars === 'string') {
+        this.#deps.submit({ type: 'effect:failed', actor: entry.id, effect: id, error: vars });
+        return;
+      }
+      this.#runShellEffect(entry, id, script, phase, timeoutMs, vars);
+    });
+  }
+
+  /** The phase's `inputs = [{ name, source }]`: commands whose output becomes `{name}`. */
+  #phaseInputs(entry: ActorEntry, phase: string | null): { name: string; source: string }[] {
+    if (phase === null) return [];
+    const bundle = this.#deps.bundle(entry.meta.defHash) as PipelineBundle;
+    return bundle.pipeline.phases.find((p) => p.name === phase)?.inputs ?? [];
+  }
+
+  /** Runs each input's source in order (later ones may use earlier ones); JSON output is parsed. */
+  async #evaluateInputs(
+    entry: ActorEntry,
+    inputs: readonly { name: string; source: string }[],
+    phase: string | null,
+    signal: AbortSignal,
+  ): Promise<Record<string, unknown> | string> {
+    const vars: Record<string, unknown> = {};
+    for (const input of inputs) {
+      const request = this.#request(
+        entry,
+        `${entry.id}:input:${input.name}`,
+        input.source,
+        phase,
+        SOURCE_TIMEOUT_MS,
+        vars,
+      );
+      if (!request.ok) return `input "${input.name}": ${request.error}`;
+      const { script, cwd, env } = request.value;
+      const result = await runCapture({ script, cwd, env, timeoutMs: SOURCE_TIMEOUT_MS, signal });
+      if (!result.ok) return `input "${input.name}" (${input.source}) ${result.error}`;
+      const text = result.stdout.trim();
+      try {
+        vars[input.name] = /^[[{]/.test(text) ? (JSON.parse(text) as unknown) : text;
+      } catch {
+        vars[input.name] = text;
+      }
+    }
+    return vars;
+  }
+
+  #runShellEffect(
+    entry: ActorEntry,
+    id: string,
+    script: string,
+    phase: string | null,
+    timeoutMs: number | undefined,
+    inputs: Record<string, unknown>,
+  ): void {
+    const request = this.#request(entry, id, script, phase, timeoutMs, inputs);
     if (!request.ok) {
       this.#deps.submit({
         type: 'effect:failed',
@@ -199,19 +257,24 @@ export class Dispatcher {
       });
       return;
     }
-    const request = this.#request(entry, id, guard.condition, phase, guard.timeoutMs);
-    if (!request.ok) {
-      this.#deps.submit({
-        type: 'effect:failed',
-        actor: entry.id,
-        effect: id,
-        error: request.error,
-      });
-      return;
-    }
     const { clock } = this.#deps;
     const deadline = guard.timeoutMs === undefined ? Infinity : clock.now() + guard.timeoutMs;
+    const inputs = this.#phaseInputs(entry, phase);
     this.#track(id, async (signal) => {
+      const vars = inputs.length ? await this.#evaluateInputs(entry, inputs, phase, signal) : {};
+      const request =
+        typeof vars === 'string'
+          ? ({ ok: false, error: vars } as const)
+          : this.#request(entry, id, guard.condition, phase, guard.timeoutMs, vars);
+      if (!request.ok) {
+        this.#deps.submit({
+          type: 'effect:failed',
+          actor: entry.id,
+          effect: id,
+          error: request.error,
+        });
+        return;
+      }
       const tries = guard.retry.max + 1;
       let last: ShellResult | undefined;
       for (let attempt = 1; attempt <= tries; attempt++) {
@@ -348,7 +411,7 @@ export class Dispatcher {
     script: string,
     phase: string | null,
     timeoutMs: number | undefined,
-    extra: Record<string, string> = {},
+    extra: Record<string, unknown> = {},
   ): { ok: true; value: ShellRequest } | { ok: false; error: string } {
     const ctx = (entry.actor.getSnapshot() as { context: PipelineContext }).context;
     const project = entry.meta.project;
