@@ -27,7 +27,7 @@ export interface QueueItem {
   /** Set exactly while the item is `active`. */
   lease: QueueLease | null;
   lastError: string | null;
-  /** Set exactly while the item is `dead`; `purgeAt` is when it is removed. */
+  /** `deadAt` is set exactly while `dead`; `purgeAt` while `dead` or `done`: when it is removed. */
   deadAt: number | null;
   purgeAt: number | null;
   /** Set exactly while the item is `done`. */
@@ -175,7 +175,7 @@ export function takeableItems(snapshot: LiveQueueSnapshotLike): QueueItem[] {
     .sort((a, b) => (byPriority ? b.priority - a.priority : 0) || a.seq - b.seq);
 }
 
-/** The timers the runtime arms for this queue: leases, purges of dead items, the next poll. Pure. */
+/** The timers the runtime arms for this queue: leases, purges of finished items, the next poll. Pure. */
 export function queueDeadlines(snapshot: QueueSnapshotLike): Deadline[] {
   const { items, nextPollAt } = snapshot.context;
   const deadlines: Deadline[] = [];

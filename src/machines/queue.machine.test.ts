@@ -352,6 +352,16 @@ describe('createQueueMachine: deadlines', () => {
     expect(queueDeadlines(d.snapshot)).toEqual([]);
   });
 
+  it('purges a done item after the same retention, so the queue does not grow for ever', () => {
+    const d = withActiveItem();
+    d.send(q.complete('a', 'pl-1', 3_000));
+    const purgeAt = 3_000 + RETENTION_MS;
+    expect(queueDeadlines(d.snapshot)).toEqual([{ id: 'purge:a', at: purgeAt }]);
+    expectIgnored(d, q.deadline('purge:a', purgeAt - 1));
+    d.send(q.deadline('purge:a', purgeAt));
+    expect(d.snapshot.context.items).toEqual({});
+  });
+
   it('lists every deadline ordered by time', () => {
     const d = driveQueue(createQueueDef({ source: 'wk list --json' }));
     d.send({ type: 'queue.start', at: 500 }, q.add({ id: 'a' }), q.add({ id: 'b' }));

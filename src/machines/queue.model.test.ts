@@ -106,7 +106,8 @@ function itemViolations(snapshot: Snapshot, key: string, item: QueueItem): strin
     [item.id === key, 'is filed under its id'],
     [(QUEUE_ITEM_STATUSES as readonly string[]).includes(item.status), 'has a known status'],
     [(item.lease !== null) === (item.status === 'active'), 'has a lease exactly while active'],
-    [(item.deadAt !== null) === dead && (item.purgeAt !== null) === dead, 'dead times iff dead'],
+    [(item.deadAt !== null) === dead, 'deadAt iff dead'],
+    [(item.purgeAt !== null) === (dead || item.status === 'done'), 'purgeAt iff dead or done'],
     [(item.finishedAt !== null) === (item.status === 'done'), 'finishedAt exactly while done'],
     [item.seq < snapshot.context.nextSeq, 'seq below nextSeq'],
     [item.attempts <= DEF.maxRetries + 1, 'attempts within max_retries + 1'],
@@ -136,8 +137,10 @@ function stepViolations(
     if (was === undefined || now === undefined) {
       if (was === undefined) continue;
       const purge = event.type === 'deadline' && event.id === toPurgeDeadlineId(id);
-      const removable = purge ? was.status === 'dead' : event.type === 'queue.drop';
-      if (!removable || was.status === 'active' || was.status === 'done') {
+      const removable = purge
+        ? was.status === 'dead' || was.status === 'done'
+        : event.type === 'queue.drop' && was.status !== 'done';
+      if (!removable || was.status === 'active') {
         wrong.push(`"${id}" (${was.status}) removed`);
       }
       continue;
@@ -192,7 +195,9 @@ function ignoredEvents(snapshot: Snapshot): QueueEvent[] {
       const early = item.lease.expiresAt - 1;
       ignored.push({ type: 'deadline', at: early, id: toLeaseDeadlineId(id, item.attempts) });
     }
-    if (item.status !== 'dead') ignored.push({ type: 'deadline', at: 1e12, id: `purge:${id}` });
+    if (item.status !== 'dead' && item.status !== 'done') {
+      ignored.push({ type: 'deadline', at: 1e12, id: `purge:${id}` });
+    }
     if (item.status === 'active') {
       ignored.push(
         { type: 'queue.drop', at: AT, item: id },

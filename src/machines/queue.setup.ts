@@ -130,7 +130,15 @@ export function setupQueue(def: QueueDef) {
       completeItem: assign(({ context, event }) => {
         const item = itemOf(context, event);
         if (item === undefined) return {};
-        return withItem(context, { ...item, status: 'done', lease: null, finishedAt: event.at });
+        // Done items are kept as long as dead ones (for dedupe and `oj queue show`), then purged.
+        const purgeAt = event.at + def.dead.retentionMs;
+        return withItem(context, {
+          ...item,
+          status: 'done',
+          lease: null,
+          finishedAt: event.at,
+          purgeAt,
+        });
       }),
       // Every failure counts an attempt; the item dies when asked to or once retries run out.
       failItem: assign(({ context, event }) => {
@@ -226,7 +234,8 @@ export function setupQueue(def: QueueDef) {
         if (event.type !== 'deadline') return false;
         const id = parsePurgeDeadlineId(event.id);
         const item = id === null ? undefined : context.items[id];
-        return item?.status === 'dead' && item.purgeAt !== null && event.at >= item.purgeAt;
+        const finished = item?.status === 'dead' || item?.status === 'done';
+        return finished && item?.purgeAt != null && event.at >= item.purgeAt;
       },
       isPollDue: ({ context, event }) =>
         event.type === 'deadline' &&
