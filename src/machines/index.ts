@@ -78,3 +78,52 @@ export type {
   WorkerEventType,
   WorkerMeta,
 } from './worker.context.js';
+export { createLockMachine } from './lock.machine.js';
+export type { LockMachine, LockSnapshot } from './lock.machine.js';
+export {
+  LOCK_EVENT_TYPES,
+  LOCK_REVOKE_REASONS,
+  collectLockEffects,
+  isLockStale,
+  lockDeadlines,
+  lockHolder,
+  lockWaiters,
+  toStaleDeadlineId,
+} from './lock.context.js';
+export type {
+  LockContext,
+  LockEffect,
+  LockEffectEmitted,
+  LockEvent,
+  LockEventType,
+  LockGrantedEffect,
+  LockHolder,
+  LockRevokeReason,
+  LockRevokedEffect,
+  LockWaiter,
+} from './lock.context.js';
+export { createSemaphoreMachine } from './semaphore.machine.js';
+export type { SemaphoreMachine, SemaphoreSnapshot } from './semaphore.machine.js';
+export {
+  SEMAPHORE_EVENT_TYPES,
+  SEMAPHORE_REFUSE_REASONS,
+  collectSemaphoreEffects,
+  semaphoreDeadlines,
+  semaphoreHolders,
+  semaphoreUsed,
+  semaphoreWaiters,
+  toOrphanDeadlineId,
+} from './semaphore.context.js';
+export type {
+  SemaphoreContext,
+  SemaphoreEffect,
+  SemaphoreEffectEmitted,
+  SemaphoreEvent,
+  SemaphoreEventType,
+  SemaphoreGrantedEffect,
+  SemaphoreHolder,
+  SemaphoreRefuseReason,
+  SemaphoreRefusedEffect,
+  SemaphoreRevokedEffect,
+  SemaphoreWaiter,
+} from './semaphore.context.js';
