@@ -6,20 +6,21 @@ import {
   createPipelineMachine,
   createQueueMachine,
   createWorkerMachine,
-  queueDeadlines,
   takeableItems,
   toPipelineStatus,
-  workerDeadlines,
 } from '../../machines/index.js';
 import type { PipelineContext, PipelineStatus } from '../../machines/index.js';
 import type { EventHook, PipelineBundle, QueueDef, WorkerDef } from '../../runbook/index.js';
 import type { Clock } from '../clock.js';
-import { SNAPSHOT_SCHEMA } from '../store/index.js';
 import type { Store } from '../store/index.js';
 import { Dispatcher } from './dispatch.js';
 import type { DispatchDeps } from './dispatch.js';
 import type { JournalEntry, RecordBody } from './records.js';
+import { Checkpoints } from './checkpoints.js';
+import type { StoredActor } from './checkpoints.js';
+import { queueId, toInputs, workerId } from './ids.js';
 import { Supervisor } from './supervisor.js';
+import { DeadlineTimers } from './timers.js';
 import type { ActorEntry, ActorMeta, EmittedEffect } from './supervisor.js';
 import { createStatusStore, toPipelineView } from './views.js';
 import { matchesEventPattern } from './wake.js';
@@ -64,10 +65,7 @@ const INPUTS = new Set<string>([
   'worker:wake',
   'event:emit',
 ]);
-const CHECKPOINT_EVERY = 1000; // processed inputs between checkpoints (replay stays short)
-const CHECKPOINT_IDLE_MS = 1000; // and a checkpoint this long after the last change
 const NOTICE_FLUSH_MS = 20; // notices not carried by an input are journaled this soon
-const JOURNAL_WINDOW = 100_000; // journal entries kept behind the latest checkpoint
 const TERMINAL: readonly PipelineStatus[] = ['done', 'cancelled'];
 
 export class Engine {
@@ -77,17 +75,13 @@ export class Engine {
   readonly #dispatch: Dispatcher;
   readonly #bundles = new Map<string, unknown>();
   readonly #machines = new Map<string, ReturnType<typeof createPipelineMachine>>();
-  readonly #timers = new Map<string, () => void>();
-  readonly #dirty = new Set<string>();
-  readonly #removed = new Set<string>();
+  readonly #timers: DeadlineTimers;
   readonly #listeners = new Set<
     (entry: JournalEntry | { seq: number; at: number; type: string; [k: string]: unknown }) => void
   >();
   #tail: Promise<unknown> = Promise.resolve();
   #live = false;
-  #processedSeq = 0;
-  #sinceCheckpoint = 0;
-  #checkpointTimer: (() => void) | null = null;
+  readonly #checkpoints: Checkpoints;
   #idCounter = 0;
   #closing = false;
   readonly #notices: { type: string; at: number; [k: string]: unknown }[] = [];
@@ -95,12 +89,16 @@ export class Engine {
 
   private constructor(deps: EngineDeps) {
     this.#deps = deps;
+    this.#timers = new DeadlineTimers(deps.clock, (actor, deadline) => {
+      if (!this.#closing) void this.submit({ type: 'timer:fired', actor, deadline });
+    });
     this.#sup = new Supervisor((entry, error) => {
       deps.log(
         'error',
         `actor ${entry.id} (${entry.kind} ${entry.meta.qualified}) failed${entry.failure ? ' for good' : '; restarted from its last good state'}: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
       );
     });
+    this.#checkpoints = new Checkpoints(deps.store, deps.clock, this.#sup);
     this.#dispatch = new Dispatcher({
       ...deps,
       submit: (body) =>
@@ -136,7 +134,6 @@ export class Engine {
       for (const [id, record] of checkpoint.snapshots)
         engine.#restore(id, record as unknown as StoredActor);
     }
-    engine.#processedSeq = seq;
     let replayed = 0;
     for (const entry of deps.store.read(seq + 1)) {
       engine.#process(entry as unknown as JournalEntry);
@@ -201,11 +198,10 @@ export class Engine {
     this.#closing = true;
     await this.#dispatch.drain(drainMs);
     await this.#tail;
-    for (const cancel of this.#timers.values()) cancel();
-    this.#checkpointTimer?.();
+    this.#timers.cancelAll();
     this.#noticeTimer?.();
     await this.#flushNotices();
-    await this.#checkpoint();
+    await this.#checkpoints.write();
     this.#sup.stopAll();
   }
 
@@ -224,12 +220,10 @@ export class Engine {
         `processing ${entry.type} #${entry.seq} failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`,
       );
     }
-    this.#processedSeq = entry.seq;
-    for (const id of touched) this.#dirty.add(id);
+    this.#checkpoints.processed(entry.seq, touched, this.#live);
     if (this.#live) {
-      for (const id of touched) this.#armTimers(id);
+      for (const id of touched) this.#timers.arm(id, this.#sup.get(id));
       this.#notify(entry);
-      this.#scheduleCheckpoint();
     }
   }
 
@@ -681,7 +675,7 @@ export class Engine {
       if (TERMINAL.includes(toPipelineStatus(snapshot)) || !snapshot.context.inflight) continue;
       this.#dispatch.resume(entry, snapshot.context.inflight);
     }
-    for (const entry of this.#sup.all()) this.#armTimers(entry.id);
+    for (const entry of this.#sup.all()) this.#timers.arm(entry.id, entry);
     for (const worker of this.#sup.all('worker')) {
       void this.submit({
         type: 'worker:wake',
@@ -689,77 +683,6 @@ export class Engine {
         worker: worker.meta.qualified,
       });
     }
-  }
-
-  #armTimers(id: string): void {
-    const entry = this.#sup.get(id);
-    const wanted = new Map<string, number>();
-    if (entry) for (const d of deadlinesOf(entry)) wanted.set(`${id}\u0000${d.id}`, d.at);
-    for (const [key, cancel] of this.#timers) {
-      if (key.startsWith(`${id}\u0000`) && !wanted.has(key)) {
-        cancel();
-        this.#timers.delete(key);
-      }
-    }
-    for (const [key, at] of wanted) {
-      if (this.#timers.has(key)) continue;
-      const deadline = key.slice(id.length + 1);
-      this.#timers.set(
-        key,
-        this.#deps.clock.setTimer(at, () => {
-          this.#timers.delete(key);
-          if (!this.#closing) void this.submit({ type: 'timer:fired', actor: id, deadline });
-        }),
-      );
-    }
-  }
-
-  #scheduleCheckpoint(): void {
-    this.#sinceCheckpoint++;
-    if (this.#sinceCheckpoint >= CHECKPOINT_EVERY) {
-      void this.#checkpoint();
-      return;
-    }
-    this.#checkpointTimer?.();
-    this.#checkpointTimer = this.#deps.clock.setTimer(
-      this.#deps.clock.now() + CHECKPOINT_IDLE_MS,
-      () => {
-        this.#checkpointTimer = null;
-        void this.#checkpoint();
-      },
-    );
-  }
-
-  /** Writes every changed actor's snapshot, all at the same journal sequence, in one transaction. */
-  async #checkpoint(): Promise<void> {
-    if (this.#dirty.size === 0 && this.#removed.size === 0) return;
-    const put = new Map<string, unknown>();
-    for (const id of this.#dirty) {
-      const entry = this.#sup.get(id);
-      if (!entry) continue;
-      const record: StoredActor = {
-        seq: this.#processedSeq,
-        kind: entry.kind,
-        defHash: entry.meta.defHash,
-        schema: SNAPSHOT_SCHEMA,
-        snapshot: {
-          kind: entry.kind,
-          meta: entry.meta,
-          xstate: entry.actor.getPersistedSnapshot(),
-        },
-      };
-      put.set(id, record);
-    }
-    const remove = [...this.#removed];
-    this.#dirty.clear();
-    this.#removed.clear();
-    this.#sinceCheckpoint = 0;
-    const seq = this.#processedSeq;
-    await this.#deps.store.checkpoint({ seq, put: put as never, remove });
-    // The checkpoint covers everything up to `seq`; keep a window before it for `oj events` and
-    // for rebuilding from the journal should a snapshot be damaged.
-    if (seq - this.#deps.store.firstSeq > JOURNAL_WINDOW * 1.1)
-      await this.#deps.store.compact(seq - JOURNAL_WINDOW);
   }
 
   #emitNotice(type: string, entry: ActorEntry, at: number, data: Record<string, string>): void {
@@ -818,49 +741,4 @@ export class Engine {
       }
     }
   }
-}
-
-interface StoredActor {
-  seq: number;
-  kind: 'pipeline' | 'queue' | 'worker';
-  defHash: string;
-  schema: number;
-  snapshot: { kind: 'pipeline' | 'queue' | 'worker'; meta: ActorMeta; xstate: unknown };
-}
-
-export function queueId(project: string, qualified: string): string {
-  return `queue:${project}:${qualified}`;
-}
-
-export function workerId(project: string, qualified: string): string {
-  return `worker:${project}:${qualified}`;
-}
-
-/** A queue item's data as the pipeline's inputs: by name, or the whole item for a single input. */
-export function toInputs(
-  bundle: PipelineBundle,
-  data: Record<string, string>,
-): Record<string, string> {
-  const { inputs, defaults } = bundle.pipeline;
-  const out: Record<string, string> = {};
-  for (const name of inputs) {
-    const value = data[name] ?? (inputs.length === 1 ? JSON.stringify(data) : defaults[name]);
-    if (value !== undefined) out[name] = value;
-  }
-  return out;
-}
-
-function deadlinesOf(entry: ActorEntry): { id: string; at: number }[] {
-  const snapshot = entry.actor.getSnapshot() as {
-    status: string;
-    context: Record<string, unknown>;
-  };
-  if (snapshot.status !== 'active') return [];
-  if (entry.kind === 'pipeline') {
-    const d = (snapshot.context as unknown as PipelineContext).deadline;
-    return d ? [d] : [];
-  }
-  return entry.kind === 'queue'
-    ? queueDeadlines(snapshot as never)
-    : workerDeadlines(snapshot as never);
 }

@@ -9,7 +9,7 @@ import type { Store } from '../store/index.js';
 import { pipelineLogPath } from './dispatch.js';
 import { contentId } from './ids.js';
 import type { Engine } from './engine.js';
-import { queueId, workerId } from './engine.js';
+import { queueId, workerId } from './ids.js';
 import type { PipelineView, QueueView } from './views.js';
 import { toPipelineView, toQueueView, toWorkerView } from './views.js';
 

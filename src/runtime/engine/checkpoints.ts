@@ -1,0 +1,81 @@
+// Checkpoints: every actor changed since the last one is snapshotted at the same journal sequence,
+// in one transaction, so a restart restores a consistent state and replays only the tail. Written
+// every CHECKPOINT_EVERY inputs or CHECKPOINT_IDLE_MS after the last change; the journal prefix
+// older than a window behind the checkpoint is compacted away.
+import { SNAPSHOT_SCHEMA } from '../store/index.js';
+import type { Store } from '../store/index.js';
+import type { Clock } from '../clock.js';
+import type { ActorKind, ActorMeta, Supervisor } from './supervisor.js';
+
+const CHECKPOINT_EVERY = 1000; // processed inputs between checkpoints (replay stays short)
+const CHECKPOINT_IDLE_MS = 1000; // and a checkpoint this long after the last change
+const JOURNAL_WINDOW = 100_000; // journal entries kept behind the latest checkpoint
+
+/** What a snapshot record holds for one actor. */
+export interface StoredActor {
+  seq: number;
+  kind: ActorKind;
+  defHash: string;
+  schema: number;
+  snapshot: { kind: ActorKind; meta: ActorMeta; xstate: unknown };
+}
+
+export class Checkpoints {
+  readonly #dirty = new Set<string>();
+  readonly #store: Store;
+  readonly #clock: Clock;
+  readonly #sup: Supervisor;
+  #since = 0;
+  #timer: (() => void) | null = null;
+  #seq = 0;
+
+  constructor(store: Store, clock: Clock, sup: Supervisor) {
+    this.#store = store;
+    this.#clock = clock;
+    this.#sup = sup;
+  }
+
+  /** Records that inputs up to `seq` are processed and `touched` actors changed. */
+  processed(seq: number, touched: Iterable<string>, live: boolean): void {
+    this.#seq = seq;
+    for (const id of touched) this.#dirty.add(id);
+    if (!live) return;
+    if (++this.#since >= CHECKPOINT_EVERY) {
+      void this.write();
+      return;
+    }
+    this.#timer?.();
+    this.#timer = this.#clock.setTimer(this.#clock.now() + CHECKPOINT_IDLE_MS, () => {
+      this.#timer = null;
+      void this.write();
+    });
+  }
+
+  /** Writes a checkpoint now, if anything changed since the last one. */
+  async write(): Promise<void> {
+    this.#timer?.();
+    this.#timer = null;
+    if (this.#dirty.size === 0) return;
+    const seq = this.#seq;
+    const put = new Map<string, StoredActor>();
+    for (const id of this.#dirty) {
+      const entry = this.#sup.get(id);
+      if (!entry) continue;
+      const xstate = entry.actor.getPersistedSnapshot();
+      put.set(id, {
+        seq,
+        kind: entry.kind,
+        defHash: entry.meta.defHash,
+        schema: SNAPSHOT_SCHEMA,
+        snapshot: { kind: entry.kind, meta: entry.meta, xstate },
+      });
+    }
+    this.#dirty.clear();
+    this.#since = 0;
+    await this.#store.checkpoint({ seq, put: put as never });
+    // Keep a window before the checkpoint for `oj events` and for rebuilding from the journal
+    // should a snapshot be damaged.
+    if (seq - this.#store.firstSeq > JOURNAL_WINDOW * 1.1)
+      await this.#store.compact(seq - JOURNAL_WINDOW);
+  }
+}
