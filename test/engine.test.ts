@@ -44,6 +44,36 @@ inputs = [
 ]
 run = "echo hello {who} {bug.id} {bug.title} >> fed.txt"
 
+[lock.main]
+timeout = "1m"
+
+[command.locked]
+args = "<n>"
+run = { pipeline = "locked" }
+
+[pipeline.locked]
+inputs = ["n"]
+
+[[pipeline.locked.phase]]
+name = "guarded"
+lock = "main"
+run = "echo start {n} $(date +%s%N) >> locked.txt; sleep 0.3; echo end {n} $(date +%s%N) >> locked.txt"
+
+[semaphore.slots]
+max = 2
+
+[command.slotted]
+args = "<n>"
+run = { pipeline = "slotted" }
+
+[pipeline.slotted]
+inputs = ["n"]
+
+[[pipeline.slotted.phase]]
+name = "limited"
+semaphore = "slots"
+run = "echo start {n} $(date +%s%N) >> slotted.txt; sleep 0.2; echo end {n} $(date +%s%N) >> slotted.txt"
+
 [command.routed]
 args = "<tag>"
 run = { pipeline = "routed" }
@@ -283,6 +313,38 @@ describe('pipelines', () => {
     expect(bad.code).toBe(1);
     expect(bad.stderr).toContain('has no phase "nowhere"');
     expect(oj('status').code).toBe(0);
+  });
+});
+
+/** The most intervals open at once, from `start|end <n> <ns>` lines. */
+function mostAtOnce(text: string): number {
+  const events = text
+    .trim()
+    .split('\n')
+    .map((l) => l.split(' '))
+    .map(([kind, , t]) => ({ kind, t: BigInt(t as string) }));
+  events.sort((a, b) => (a.t < b.t ? -1 : a.t > b.t ? 1 : 0));
+  let open = 0;
+  let most = 0;
+  for (const e of events) {
+    open += e.kind === 'start' ? 1 : -1;
+    most = Math.max(most, open);
+  }
+  return most;
+}
+
+describe('locks and semaphores', () => {
+  it('runs the locked phases of two contending pipelines one after the other', async () => {
+    const ids = [start('locked', '1'), start('locked', '2')];
+    for (const id of ids) await waitStatus(id, 'done');
+    expect(read('locked.txt').trim().split('\n')).toHaveLength(4);
+    expect(mostAtOnce(read('locked.txt'))).toBe(1);
+  });
+
+  it('never lets more than max pipelines hold a semaphore at once', async () => {
+    const ids = ['1', '2', '3', '4'].map((n) => start('slotted', n));
+    for (const id of ids) await waitStatus(id, 'done');
+    expect(mostAtOnce(read('slotted.txt'))).toBe(2);
   });
 });
 

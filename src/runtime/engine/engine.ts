@@ -19,6 +19,8 @@ import type { JournalEntry, RecordBody } from './records.js';
 import { Checkpoints } from './checkpoints.js';
 import type { StoredActor } from './checkpoints.js';
 import { queueId, toInputs, workerId } from './ids.js';
+import { handleResourceEffect, heartbeatLiveHolders, resourceMachine } from './resources.js';
+import type { ResourceHost } from './resources.js';
 import { Supervisor } from './supervisor.js';
 import { DeadlineTimers } from './timers.js';
 import type { ActorEntry, ActorMeta, EmittedEffect } from './supervisor.js';
@@ -82,6 +84,7 @@ export class Engine {
   #tail: Promise<unknown> = Promise.resolve();
   #live = false;
   readonly #checkpoints: Checkpoints;
+  readonly #resources: ResourceHost;
   #idCounter = 0;
   #closing = false;
   readonly #notices: { type: string; at: number; [k: string]: unknown }[] = [];
@@ -99,6 +102,13 @@ export class Engine {
       );
     });
     this.#checkpoints = new Checkpoints(deps.store, deps.clock, this.#sup);
+    this.#resources = {
+      sup: this.#sup,
+      send: (entry, event, touched) => this.#send(entry, event, touched),
+      sendPipeline: (entry, event, touched) => this.#sendPipeline(entry, event, touched),
+      bundle: (hash) => this.#bundle(hash),
+      log: deps.log,
+    };
     this.#dispatch = new Dispatcher({
       ...deps,
       submit: (body) =>
@@ -180,7 +190,7 @@ export class Engine {
     return () => this.#listeners.delete(listener);
   }
 
-  actors(kind?: 'pipeline' | 'queue' | 'worker'): ActorEntry[] {
+  actors(kind?: ActorEntry['kind']): ActorEntry[] {
     return this.#sup.all(kind);
   }
 
@@ -276,8 +286,12 @@ export class Engine {
           { type: 'effect.progress', id: e.effect, at: e.at, waiting: e.waiting, reason: e.reason },
           touched,
         );
-      case 'timer:fired':
+      case 'timer:fired': {
+        const target = this.#sup.get(e.actor);
+        if (target?.kind === 'lock' || target?.kind === 'semaphore')
+          heartbeatLiveHolders(this.#resources, target, e.at, touched);
         return this.#toActor(e.actor, { type: 'deadline', id: e.deadline, at: e.at }, touched);
+      }
       case 'queue:add': {
         const queue = this.#ensureQueue(e.project, e.queue, e.defHash, e.at, touched);
         this.#send(queue, { type: 'queue.add', at: e.at, item: e.item }, touched);
@@ -440,6 +454,7 @@ export class Engine {
     while (outbox.length) {
       const emitted = outbox.shift() as EmittedEffect;
       if (emitted.effect.kind === 'take') this.#take(emitted, entry, touched);
+      else if (handleResourceEffect(this.#resources, emitted, entry.at, touched)) continue;
       else if (this.#live) this.#dispatch.run(emitted, this.#sup.get(emitted.actor));
     }
   }
@@ -644,7 +659,9 @@ export class Engine {
           ? this.#pipelineMachine(meta.defHash)
           : kind === 'queue'
             ? createQueueMachine(this.definition<QueueDef>(meta.defHash))
-            : createWorkerMachine(this.definition<WorkerDef>(meta.defHash));
+            : kind === 'worker'
+              ? createWorkerMachine(this.definition<WorkerDef>(meta.defHash))
+              : resourceMachine(kind, meta, (hash) => this.#bundle(hash));
       const entry = this.#sup.spawn(id, kind, machine, meta, { snapshot: xstate as never });
       if (kind === 'pipeline') {
         const view = toPipelineView(entry);

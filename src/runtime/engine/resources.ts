@@ -1,0 +1,182 @@
+// Locks and semaphores between pipelines: a phase's acquire/release effects are routed to the lock or
+// semaphore actor, and its grants come back to the pipeline as completed effects — all inside the
+// processing of one journal input, so replay reproduces every grant in the same order.
+import {
+  createLockMachine,
+  createSemaphoreMachine,
+  lockHolder,
+  semaphoreHolders,
+  toPipelineStatus,
+} from '../../machines/index.js';
+import type { PipelineContext } from '../../machines/index.js';
+import type { PipelineBundle } from '../../runbook/index.js';
+import type { ActorEntry, ActorMeta, EmittedEffect, Supervisor } from './supervisor.js';
+
+type Event = { type: string; at: number } & Record<string, unknown>;
+
+/** What the engine lends this module. */
+export interface ResourceHost {
+  sup: Supervisor;
+  send(entry: ActorEntry, event: Event, touched: Set<string>): void;
+  sendPipeline(entry: ActorEntry, event: Event, touched: Set<string>): void;
+  bundle(hash: string): unknown;
+  log(level: 'info' | 'warn' | 'error', message: string): void;
+}
+
+export function lockId(project: string, qualified: string): string {
+  return `lock:${project}:${qualified}`;
+}
+
+export function semaphoreId(project: string, qualified: string): string {
+  return `semaphore:${project}:${qualified}`;
+}
+
+/** The machine of a restored lock or semaphore (its definition lives in a pipeline's bundle). */
+export function resourceMachine(
+  kind: 'lock' | 'semaphore',
+  meta: ActorMeta,
+  bundle: (hash: string) => unknown,
+) {
+  const b = bundle(meta.defHash) as PipelineBundle;
+  if (kind === 'lock') {
+    const def = b.locks[meta.qualified];
+    if (!def) throw new Error(`lock ${meta.qualified} is missing from bundle ${meta.defHash}`);
+    return createLockMachine(def);
+  }
+  const def = b.semaphores[meta.qualified];
+  if (!def) throw new Error(`semaphore ${meta.qualified} is missing from bundle ${meta.defHash}`);
+  return createSemaphoreMachine(def);
+}
+
+/**
+ * Handles an effect that concerns locks or semaphores; returns false for any other effect. A
+ * `cancelEffect` is handled here (a withdrawn acquire) and still returns false, so the executor
+ * that may be running the target is cancelled too.
+ */
+export function handleResourceEffect(
+  host: ResourceHost,
+  emitted: EmittedEffect,
+  at: number,
+  touched: Set<string>,
+): boolean {
+  const effect = emitted.effect;
+  const source = host.sup.get(emitted.actor);
+  if (!source) return false;
+  const project = source.meta.project;
+  switch (effect.kind) {
+    case 'acquireLock': {
+      const lock = ensure(host, 'lock', source, String(effect.lock), at, touched);
+      host.send(lock, { type: 'lock.acquire', at, grant: effect.id, owner: source.id }, touched);
+      return true;
+    }
+    case 'releaseLock': {
+      const lock = host.sup.get(lockId(project, String(effect.lock)));
+      if (lock) host.send(lock, { type: 'lock.release', at, grant: String(effect.grant) }, touched);
+      return true;
+    }
+    case 'acquireSemaphore': {
+      const sem = ensure(host, 'semaphore', source, String(effect.semaphore), at, touched);
+      host.send(
+        sem,
+        {
+          type: 'semaphore.acquire',
+          at,
+          grant: effect.id,
+          owner: source.id,
+          weight: Number(effect.weight),
+        },
+        touched,
+      );
+      return true;
+    }
+    case 'releaseSemaphore': {
+      const sem = host.sup.get(semaphoreId(project, String(effect.semaphore)));
+      if (sem)
+        host.send(sem, { type: 'semaphore.release', at, grant: String(effect.grant) }, touched);
+      return true;
+    }
+    case 'cancelEffect': {
+      // A pipeline that stops while it waits for a lock or slot withdraws its request.
+      for (const entry of [...host.sup.all('lock'), ...host.sup.all('semaphore')]) {
+        if (entry.meta.project !== project) continue;
+        const type = entry.kind === 'lock' ? 'lock.release' : 'semaphore.release';
+        host.send(entry, { type, at, grant: String(effect.target) }, touched);
+      }
+      return false;
+    }
+    case 'granted':
+    case 'refused': {
+      const pipeline = host.sup.get(String(effect.holder));
+      if (!pipeline) return true;
+      const event =
+        effect.kind === 'granted'
+          ? { type: 'effect.done', at, id: String(effect.grant) }
+          : { type: 'effect.failed', at, id: String(effect.grant), error: String(effect.message) };
+      host.sendPipeline(pipeline, event, touched);
+      return true;
+    }
+    case 'revoked':
+      host.log(
+        'warn',
+        `${source.kind} ${source.meta.qualified}: ${String(effect.message)} (pipeline ${String(effect.holder)})`,
+      );
+      return true;
+    default:
+      return false;
+  }
+}
+
+/**
+ * Before a lock's or semaphore's stale/orphan deadline is delivered: every holder whose pipeline
+ * still runs and still holds the grant is alive, so it heartbeats first; only dead holders are
+ * then reclaimed. (Pipelines run inside the daemon: their liveness is known, not guessed.)
+ */
+export function heartbeatLiveHolders(
+  host: ResourceHost,
+  entry: ActorEntry,
+  at: number,
+  touched: Set<string>,
+): void {
+  const snapshot = entry.actor.getSnapshot() as never;
+  const holders =
+    entry.kind === 'lock'
+      ? [lockHolder(snapshot)].filter((h) => h !== null)
+      : entry.kind === 'semaphore'
+        ? semaphoreHolders(snapshot)
+        : [];
+  for (const holder of holders) {
+    const pipeline = host.sup.get(holder.owner);
+    if (!pipeline || pipeline.failure) continue;
+    const state = pipeline.actor.getSnapshot() as { value: never; context: PipelineContext };
+    const status = toPipelineStatus(state);
+    if (status === 'done' || status === 'cancelled' || status === 'failed') continue;
+    if (!state.context.held.some((h) => h.grant === holder.grant)) continue;
+    host.send(
+      entry,
+      {
+        type: entry.kind === 'lock' ? 'lock.heartbeat' : 'semaphore.heartbeat',
+        at,
+        grant: holder.grant,
+      },
+      touched,
+    );
+  }
+}
+
+function ensure(
+  host: ResourceHost,
+  kind: 'lock' | 'semaphore',
+  pipeline: ActorEntry,
+  qualified: string,
+  at: number,
+  touched: Set<string>,
+): ActorEntry {
+  const project = pipeline.meta.project;
+  const id = kind === 'lock' ? lockId(project, qualified) : semaphoreId(project, qualified);
+  const existing = host.sup.get(id);
+  if (existing) return existing;
+  const meta: ActorMeta = { project, qualified, defHash: pipeline.meta.defHash, createdAt: at };
+  const entry = host.sup.spawn(id, kind, resourceMachine(kind, meta, host.bundle), meta, {});
+  touched.add(id);
+  return entry;
+}
