@@ -59,6 +59,16 @@ name = "guarded"
 lock = "main"
 run = "echo start {n} $(date +%s%N) >> locked.txt; sleep 0.3; echo end {n} $(date +%s%N) >> locked.txt"
 
+[command.hog]
+run = { pipeline = "hog" }
+
+[pipeline.hog]
+
+[[pipeline.hog.phase]]
+name = "hold"
+lock = "main"
+run = "sleep 30"
+
 [semaphore.slots]
 max = 2
 
@@ -341,10 +351,42 @@ describe('locks and semaphores', () => {
     expect(mostAtOnce(read('locked.txt'))).toBe(1);
   });
 
+  it('lists holders, answers is-stale, and force-releases a lock to the next waiter', async () => {
+    const hog = start('hog');
+    await waitFor(() => {
+      const locks = JSON.parse(oj('lock', 'list', '-o', 'json').stdout) as {
+        id: string;
+        holder: { pipeline: string } | null;
+      }[];
+      return locks.find((l) => l.id === 'main')?.holder?.pipeline === hog;
+    }, 'the hog to hold the lock');
+    const waiter = start('locked', 'w');
+    await waitFor(
+      () => show(waiter).status === 'waiting',
+      'the second pipeline to wait for the lock',
+    );
+    expect(oj('lock', 'is-stale', 'main').code).toBe(1);
+    expect(oj('lock', 'force-release', 'main').code).toBe(0);
+    await waitStatus(waiter, 'done');
+    expect(oj('pipeline', 'cancel', hog).code).toBe(0);
+    const locks = JSON.parse(oj('lock', 'list', '-o', 'json').stdout) as {
+      id: string;
+      holder: unknown;
+    }[];
+    expect(locks.find((l) => l.id === 'main')?.holder).toBeNull();
+    expect(oj('lock', 'force-release', 'main').code).toBe(1);
+  });
+
   it('never lets more than max pipelines hold a semaphore at once', async () => {
     const ids = ['1', '2', '3', '4'].map((n) => start('slotted', n));
     for (const id of ids) await waitStatus(id, 'done');
     expect(mostAtOnce(read('slotted.txt'))).toBe(2);
+    const [slots] = JSON.parse(oj('semaphore', 'list', '-o', 'json').stdout) as {
+      name: string;
+      used: number;
+      max: number;
+    }[];
+    expect(slots).toMatchObject({ name: 'slots', used: 0, max: 2 });
   });
 });
 

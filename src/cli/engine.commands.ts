@@ -151,6 +151,39 @@ export function registerEngineCommands(program: Command): void {
     .addOption(output())
     .action(async (opts: Out) => (await import('./queue.command.js')).listWorkers(opts));
 
+  const lock = program
+    .command('lock')
+    .description('locks: who holds them, stale checks, force release');
+  lock
+    .command('list')
+    .description('locks with their holder and waiters')
+    .addOption(output())
+    .action(async (opts: Out) => (await import('./lock.command.js')).listLocks(opts));
+  lock
+    .command('is-stale')
+    .description('exit 0 if the lock is held by a stale holder, 1 if not')
+    .argument('<lock>')
+    .addOption(output())
+    .action(async (name: string, opts: Out) =>
+      (await import('./lock.command.js')).isStale(name, opts),
+    );
+  lock
+    .command('force-release')
+    .description('take a lock from its holder (the next waiter gets it)')
+    .argument('<lock>')
+    .option('--reason <text>', 'why, for the record')
+    .addOption(output())
+    .action(async (name: string, opts: Out & { reason?: string }) =>
+      (await import('./lock.command.js')).forceRelease(name, opts),
+    );
+  program
+    .command('semaphore')
+    .description('semaphores: slots used and holders')
+    .command('list')
+    .description('semaphores with their slots in use')
+    .addOption(output())
+    .action(async (opts: Out) => (await import('./lock.command.js')).listSemaphores(opts));
+
   program
     .command('emit')
     .description(

@@ -8,7 +8,13 @@ export type { StatePaths } from './paths.js';
 export { isDaemonProcess, isProcessAlive, readDaemonPid, removeDaemonFiles } from './pid-lock.js';
 export type { LogLevel, Log } from './log.js';
 export type { Handler, HandlerContext, Handlers } from './ipc/index.js';
-export type { PipelineView, QueueView, WorkerView } from './engine/views.js';
+export type {
+  LockView,
+  PipelineView,
+  QueueView,
+  SemaphoreView,
+  WorkerView,
+} from './engine/views.js';
 export type { DaemonOptions, DaemonServices, ServicesContext, ServicesFactory } from './daemon.js';
 
 /** Runs a daemon in this process until it stops; resolves with its exit code (see daemon.ts). */

@@ -95,6 +95,12 @@ const ENGINE_METHODS = {
     z.unknown(),
   ),
   status: defineMethod(z.object({ project: project.optional() }).strict()),
+  'lock.list': defineMethod(z.object({ project }).strict()),
+  'lock.is-stale': defineMethod(z.object({ project, lock: id }).strict()),
+  'lock.force-release': defineMethod(
+    z.object({ project, lock: id, reason: z.string().optional() }).strict(),
+  ),
+  'semaphore.list': defineMethod(z.object({ project }).strict()),
 } as const;
 
 /**

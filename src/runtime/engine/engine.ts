@@ -19,7 +19,12 @@ import type { JournalEntry, RecordBody } from './records.js';
 import { Checkpoints } from './checkpoints.js';
 import type { StoredActor } from './checkpoints.js';
 import { queueId, toInputs, workerId } from './ids.js';
-import { handleResourceEffect, heartbeatLiveHolders, resourceMachine } from './resources.js';
+import {
+  handleResourceEffect,
+  heartbeatLiveHolders,
+  lockId,
+  resourceMachine,
+} from './resources.js';
 import type { ResourceHost } from './resources.js';
 import { Supervisor } from './supervisor.js';
 import { DeadlineTimers } from './timers.js';
@@ -65,6 +70,7 @@ const INPUTS = new Set<string>([
   'worker:start',
   'worker:stop',
   'worker:wake',
+  'lock:force_release',
   'event:emit',
 ]);
 const NOTICE_FLUSH_MS = 20; // notices not carried by an input are journaled this soon
@@ -340,6 +346,12 @@ export class Engine {
         if (!worker) return;
         if (e.type === 'worker:wake') this.#wake(worker, e, touched);
         else this.#send(worker, { type: 'worker.stop', at: e.at }, touched);
+        return;
+      }
+      case 'lock:force_release': {
+        const lock = this.#sup.get(lockId(e.project, e.lock));
+        if (lock)
+          this.#send(lock, { type: 'lock.force_release', at: e.at, reason: e.reason }, touched);
         return;
       }
       case 'event:emit':

@@ -8,10 +8,12 @@ import type { LoadedProject } from '../../project/index.js';
 import type { Store } from '../store/index.js';
 import { pipelineLogPath } from './dispatch.js';
 import { contentId } from './ids.js';
+import { lockId, semaphoreId } from './resources.js';
+import { isLockStale } from '../../machines/index.js';
 import type { Engine } from './engine.js';
 import { queueId, workerId } from './ids.js';
-import type { PipelineView, QueueView } from './views.js';
-import { toPipelineView, toQueueView, toWorkerView } from './views.js';
+import type { LockView, PipelineView, QueueView } from './views.js';
+import { toLockView, toPipelineView, toQueueView, toSemaphoreView, toWorkerView } from './views.js';
 
 export interface HandlerContext {
   signal: AbortSignal;
@@ -286,6 +288,42 @@ export function createEngineHandlers(deps: HandlerDeps): Record<string, Handler>
       });
       return [];
     },
+    'lock.list': async (p: { project: string }) =>
+      Object.values(project(p.project).lock).map((def) =>
+        lockView(p.project, def.qualified, def.name),
+      ),
+    'lock.is-stale': async (p: { project: string; lock: string }) => {
+      const def = find(project(p.project).lock, p.lock, 'lock');
+      const entry = engine.actor(lockId(p.project, def.qualified));
+      const stale = entry ? isLockStale(entry.actor.getSnapshot() as never, Date.now()) : false;
+      return { lock: def.qualified, stale, view: lockView(p.project, def.qualified, def.name) };
+    },
+    'lock.force-release': async (p: { project: string; lock: string; reason?: string }) => {
+      const def = find(project(p.project).lock, p.lock, 'lock');
+      const view = lockView(p.project, def.qualified, def.name);
+      if (!view.holder) fail('NOT_HELD', `lock "${def.name}" is not held`);
+      await engine.submit({
+        type: 'lock:force_release',
+        project: p.project,
+        lock: def.qualified,
+        reason: p.reason ?? 'released by oj lock force-release',
+      });
+      return lockView(p.project, def.qualified, def.name);
+    },
+    'semaphore.list': async (p: { project: string }) =>
+      Object.values(project(p.project).semaphore).map((def) => {
+        const entry = engine.actor(semaphoreId(p.project, def.qualified));
+        return entry
+          ? toSemaphoreView(entry, def.max)
+          : {
+              name: def.name,
+              semaphore: def.qualified,
+              max: def.max,
+              used: 0,
+              holders: [],
+              waiting: [],
+            };
+      }),
     status: async (p: { project?: string }) => {
       const pipelines = engine
         .actors('pipeline')
@@ -361,6 +399,13 @@ export function createEngineHandlers(deps: HandlerDeps): Record<string, Handler>
     if (entry) return toQueueView(entry);
     const counts = { pending: 0, active: 0, done: 0, dead: 0, blocked: 0 };
     return { name: def.name, queue: def.qualified, project: root, counts, items: [] };
+  }
+
+  function lockView(root: string, qualified: string, name: string): LockView {
+    const entry = engine.actor(lockId(root, qualified));
+    return entry
+      ? toLockView(entry)
+      : { id: name, name, lock: qualified, holder: null, waiting: [], staleAt: null };
   }
 
   function workerView(root: string, def: WorkerDef) {

@@ -49,7 +49,8 @@ export type RecordBody =
     }
   | { type: 'worker:stop'; project: string; worker: string }
   | { type: 'worker:wake'; project: string; worker: string }
-  | { type: 'event:emit'; project: string; name: string; data: Record<string, string> };
+  | { type: 'event:emit'; project: string; name: string; data: Record<string, string> }
+  | { type: 'lock:force_release'; project: string; lock: string; reason: string };
 
 export type RecordType = RecordBody['type'];
 

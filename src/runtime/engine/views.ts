@@ -1,7 +1,15 @@
 // Read models: what `oj pipeline|queue|worker list/show` and `oj status` print, derived from actor
 // snapshots. `oj status` is kept incrementally in an @xstate/store fed by the engine's notices.
 import { createStore } from '@xstate/store';
-import { queueCounts, toPipelineStatus } from '../../machines/index.js';
+import {
+  lockHolder,
+  lockWaiters,
+  queueCounts,
+  semaphoreHolders,
+  semaphoreUsed,
+  semaphoreWaiters,
+  toPipelineStatus,
+} from '../../machines/index.js';
 import type {
   PipelineContext,
   PipelineStatus,
@@ -157,3 +165,58 @@ export function createStatusStore() {
   });
 }
 export type StatusStore = ReturnType<typeof createStatusStore>;
+
+export interface LockView {
+  /** The lock's name, as `oj lock is-stale {id}` and monitors take it. */
+  id: string;
+  name: string;
+  lock: string;
+  holder: { pipeline: string; since: number; heartbeatAt: number; epoch: number } | null;
+  waiting: string[];
+  staleAt: number | null;
+}
+
+export function toLockView(entry: ActorEntry): LockView {
+  const snapshot = entry.actor.getSnapshot() as never;
+  const holder = lockHolder(snapshot);
+  const ctx = (entry.actor.getSnapshot() as { context: { staleAt: number | null } }).context;
+  const name = entry.meta.qualified.slice(entry.meta.qualified.lastIndexOf('.') + 1);
+  return {
+    id: name,
+    name,
+    lock: entry.meta.qualified,
+    holder: holder && {
+      pipeline: holder.owner,
+      since: holder.since,
+      heartbeatAt: holder.heartbeatAt,
+      epoch: holder.epoch,
+    },
+    waiting: lockWaiters(snapshot).map((w) => w.owner),
+    staleAt: ctx.staleAt,
+  };
+}
+
+export interface SemaphoreView {
+  name: string;
+  semaphore: string;
+  max: number;
+  used: number;
+  holders: { pipeline: string; weight: number; since: number }[];
+  waiting: { pipeline: string; weight: number }[];
+}
+
+export function toSemaphoreView(entry: ActorEntry, max: number): SemaphoreView {
+  const snapshot = entry.actor.getSnapshot() as never;
+  return {
+    name: entry.meta.qualified.slice(entry.meta.qualified.lastIndexOf('.') + 1),
+    semaphore: entry.meta.qualified,
+    max,
+    used: semaphoreUsed(snapshot),
+    holders: semaphoreHolders(snapshot).map((h) => ({
+      pipeline: h.owner,
+      weight: h.weight,
+      since: h.since,
+    })),
+    waiting: semaphoreWaiters(snapshot).map((w) => ({ pipeline: w.owner, weight: w.weight })),
+  };
+}
