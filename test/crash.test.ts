@@ -51,6 +51,36 @@ next = "done"
 name = "cleanup"
 run = "echo cleaned >> {mode}.txt"
 
+[lock.main]
+
+[semaphore.slots]
+max = 2
+
+[command.locker]
+args = "<n>"
+run = { pipeline = "locker" }
+
+[pipeline.locker]
+inputs = ["n"]
+
+[[pipeline.locker.phase]]
+name = "hold"
+lock = "main"
+run = "sleep 2"
+
+[command.slotter]
+args = "<n>"
+run = { pipeline = "slotter" }
+
+[pipeline.slotter]
+inputs = ["n"]
+
+[[pipeline.slotter.phase]]
+name = "hold"
+semaphore = "slots"
+idempotent = true
+run = "sleep 1"
+
 [command.again]
 args = "<mode>"
 run = { pipeline = "again" }
@@ -158,6 +188,52 @@ describe('crash recovery', () => {
       return p.status === 'done';
     }, 'the pipeline to finish');
     expect(read('loose.txt')).toBe('started\nstarted\nfinished\n');
+  });
+
+  it('never leaves a lock with two holders or a leaked semaphore slot after SIGKILL', async () => {
+    const { oj, kill } = setup();
+    const lockers = ['1', '2'].map((n) => oj('run', 'locker', n).stdout.split(/\s+/)[0] as string);
+    const slotters = ['1', '2', '3'].map(
+      (n) => oj('run', 'slotter', n).stdout.split(/\s+/)[0] as string,
+    );
+    const locks = () =>
+      JSON.parse(oj('lock', 'list', '-o', 'json').stdout) as {
+        id: string;
+        holder: { pipeline: string } | null;
+        waiting: string[];
+      }[];
+    const sems = () =>
+      JSON.parse(oj('semaphore', 'list', '-o', 'json').stdout) as {
+        used: number;
+        holders: unknown[];
+        waiting: unknown[];
+      }[];
+    await waitFor(
+      () => locks()[0]?.holder && sems()[0]?.used === 2,
+      'the lock and both slots to be held',
+    );
+    kill();
+    // After the restart: the interrupted lock holder failed (its phase is not idempotent) and gave
+    // the lock to the waiter; the slot holders re-ran; nothing is held twice or leaked.
+    for (const id of [...lockers, ...slotters]) {
+      await waitFor(
+        () =>
+          ['done', 'failed'].includes(
+            JSON.parse(oj('pipeline', 'show', id, '-o', 'json').stdout).status,
+          ),
+        `${id} to end`,
+        30_000,
+      );
+    }
+    const [lock] = locks();
+    expect(lock?.holder).toBeNull();
+    expect(lock?.waiting).toEqual([]);
+    const [slots] = sems();
+    expect(slots, JSON.stringify(slots)).toMatchObject({ used: 0, holders: [], waiting: [] });
+    const statuses = slotters.map(
+      (id) => JSON.parse(oj('pipeline', 'show', id, '-o', 'json').stdout).status,
+    );
+    expect(statuses).toEqual(['done', 'done', 'done']);
   });
 
   it('survives garbage at the journal tail and a damaged snapshot, with warnings in the log', async () => {

@@ -107,6 +107,9 @@ export class Dispatcher {
 
   /** Decides what to do with an effect that was in flight when the daemon stopped. */
   resume(entry: ActorEntry, inflight: InflightEffect): void {
+    // A request for a lock or slot is still queued in that actor (restored with it): the grant
+    // will come when it is free. Nothing ran, so nothing was interrupted.
+    if (inflight.kind === 'acquireLock' || inflight.kind === 'acquireSemaphore') return;
     // A phase still running from before the crash must not run alongside its retry or on_fail.
     const killed = this.#groups.kill(inflight.id);
     if (killed)

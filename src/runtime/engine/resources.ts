@@ -113,6 +113,13 @@ export function handleResourceEffect(
           ? { type: 'effect.done', at, id: String(effect.grant) }
           : { type: 'effect.failed', at, id: String(effect.grant), error: String(effect.message) };
       host.sendPipeline(pipeline, event, touched);
+      // A grant the pipeline did not take (it stopped waiting meanwhile) goes straight back, so a
+      // slot or lock is never held by a pipeline that does not know it holds it.
+      const held = (pipeline.actor.getSnapshot() as { context: PipelineContext }).context.held;
+      if (effect.kind === 'granted' && !held.some((h) => h.grant === effect.grant)) {
+        const type = source.kind === 'lock' ? 'lock.release' : 'semaphore.release';
+        host.send(source, { type, at, grant: String(effect.grant) }, touched);
+      }
       return true;
     }
     case 'revoked':
