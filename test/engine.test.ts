@@ -4,10 +4,10 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { makeProject, runOj } from './helpers/oj.js';
+import { OJ_BIN, makeProject, runOj } from './helpers/oj.js';
 import { waitFor } from './helpers/wait.js';
 
-const RUNBOOK = `
+const RUNBOOK = () => `
 [events]
 on_phase_change = "echo phase {name} {phase} >> hooks.txt"
 on_complete = "echo complete {name} >> hooks.txt"
@@ -83,6 +83,35 @@ inputs = ["n"]
 name = "limited"
 semaphore = "slots"
 run = "echo start {n} $(date +%s%N) >> slotted.txt; sleep 0.2; echo end {n} $(date +%s%N) >> slotted.txt"
+
+[guard.after_merged]
+condition = "test -z '{after}' || ${process.execPath} ${OJ_BIN} pipeline show {after} --phase | grep -q merged"
+wake_on = ["pipeline:{after}:merged"]
+
+[command.follower]
+args = "<after>"
+run = { pipeline = "follower" }
+
+[pipeline.follower]
+inputs = ["after"]
+
+[[pipeline.follower.phase]]
+name = "go"
+pre = ["after_merged"]
+run = "echo followed $(date +%s%N) >> follow.txt"
+
+[command.leader]
+run = { pipeline = "leader" }
+
+[pipeline.leader]
+
+[[pipeline.leader.phase]]
+name = "work"
+run = "while [ ! -f release-leader ]; do sleep 0.02; done"
+
+[[pipeline.leader.phase]]
+name = "merged"
+run = "echo merged $(date +%s%N) >> follow.txt"
 
 [command.routed]
 args = "<tag>"
@@ -232,7 +261,7 @@ const waitStatus = (id: string, status: string) =>
   waitFor(() => show(id).status === status, `${id} to be ${status}`);
 
 beforeAll(() => {
-  project = makeProject({ 'jobs.toml': RUNBOOK });
+  project = makeProject({ 'jobs.toml': RUNBOOK() });
   state = mkdtempSync(join(tmpdir(), 'oj-state-'));
 });
 afterAll(() => {
@@ -387,6 +416,25 @@ describe('locks and semaphores', () => {
       max: number;
     }[];
     expect(slots).toMatchObject({ name: 'slots', used: 0, max: 2 });
+  });
+});
+
+describe('guards', () => {
+  it('releases a guard waiting on wake_on when the event arrives, without polling', async () => {
+    const leader = start('leader');
+    const follower = start('follower', leader);
+    await waitFor(() => show(follower).status === 'waiting', 'the follower to wait on its guard');
+    writeFileSync(join(project, 'release-leader'), '');
+    await waitStatus(follower, 'done');
+    const lines = read('follow.txt')
+      .trim()
+      .split('\n')
+      .map((l) => l.split(' '));
+    const merged = BigInt(lines.find(([k]) => k === 'merged')?.[1] ?? '0');
+    const followed = BigInt(lines.find(([k]) => k === 'followed')?.[1] ?? '0');
+    // No retry interval is set: only the leader's phase event can have woken the guard.
+    expect(followed).toBeGreaterThan(0n);
+    expect(Number(followed - merged) / 1e6).toBeLessThan(2000);
   });
 });
 

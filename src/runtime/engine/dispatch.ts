@@ -3,7 +3,8 @@
 // that was in flight when the daemon stopped (re-run it if the phase is idempotent, else fail it).
 import { join } from 'node:path';
 import { ProcessGroups } from './groups.js';
-import { interpolateShell } from '../../runbook/index.js';
+import { matchesEventPattern } from './wake.js';
+import { interpolateShell, interpolateText } from '../../runbook/index.js';
 import type { GuardDef, PipelineBundle, QueueDef } from '../../runbook/index.js';
 import type { InflightEffect, PipelineContext } from '../../machines/index.js';
 import { parseSourceItems, runCapture } from '../../actors/index.js';
@@ -26,6 +27,8 @@ export interface DispatchDeps {
   ) => Record<string, string>;
   submit: (body: RecordBody) => void;
   bundle: (hash: string) => unknown;
+  /** Listens to the names of journaled events (`bug:created`, `pipeline:<name>:<phase>`…). */
+  onEvent: (listener: (names: readonly string[]) => void) => () => void;
 }
 
 /** A phase with no timeout of its own still never runs longer than this. */
@@ -278,29 +281,49 @@ export class Dispatcher {
         });
         return;
       }
-      const tries = guard.retry.max + 1;
+      // With wake_on, the condition is evaluated again when a matching event arrives (listening
+      // starts before the first evaluation, so an event in between is not missed); else it polls.
+      let wake: EventWaiter | undefined;
+      if (guard.wakeOn.length) {
+        const patterns = guard.wakeOn.map((p) => interpolateText(p, { ...request.vars }));
+        wake = new EventWaiter(patterns, this.#deps.onEvent, clock);
+      }
+      const tries = wake ? Infinity : guard.retry.max + 1;
       let last: ShellResult | undefined;
-      for (let attempt = 1; attempt <= tries; attempt++) {
-        last = await this.#deps.runShell({ ...request.value, signal });
-        if (last.ok) {
-          this.#deps.submit({ type: 'effect:done', actor: entry.id, effect: id });
-          return;
+      try {
+        for (let attempt = 1; attempt <= tries; attempt++) {
+          last = await this.#deps.runShell({ ...request.value, signal });
+          if (last.ok) {
+            this.#deps.submit({ type: 'effect:done', actor: entry.id, effect: id });
+            return;
+          }
+          if (signal.aborted || attempt === tries) break;
+          if (!wake && clock.now() + guard.retry.intervalMs > deadline) break;
+          const of = wake
+            ? `waiting for ${guard.wakeOn.join(' or ')}`
+            : `try ${attempt} of ${tries}`;
+          this.#deps.submit({
+            type: 'effect:progress',
+            actor: entry.id,
+            effect: id,
+            waiting: true,
+            reason: `guard "${guard.name}" not met (${of}): ${last.error ?? 'failed'}`,
+          });
+          if (wake) {
+            if (!(await wake.next(deadline, signal))) break;
+          } else {
+            await sleepUntil(clock, clock.now() + guard.retry.intervalMs, signal);
+          }
         }
-        if (signal.aborted || attempt === tries || clock.now() + guard.retry.intervalMs > deadline)
-          break;
-        this.#deps.submit({
-          type: 'effect:progress',
-          actor: entry.id,
-          effect: id,
-          waiting: true,
-          reason: `guard "${guard.name}" not met (try ${attempt} of ${tries}): ${last.error ?? 'failed'}`,
-        });
-        await sleepUntil(clock, clock.now() + guard.retry.intervalMs, signal);
+      } finally {
+        wake?.stop();
       }
       const timedOut = clock.now() >= deadline;
       const why = timedOut
         ? 'timed out'
-        : `not met after ${tries} ${tries === 1 ? 'try' : 'tries'}`;
+        : wake
+          ? 'not met'
+          : `not met after ${tries} ${tries === 1 ? 'try' : 'tries'}`;
       this.#deps.submit({
         type: 'effect:failed',
         actor: entry.id,
@@ -415,7 +438,9 @@ export class Dispatcher {
     phase: string | null,
     timeoutMs: number | undefined,
     extra: Record<string, unknown> = {},
-  ): { ok: true; value: ShellRequest } | { ok: false; error: string } {
+  ):
+    | { ok: true; value: ShellRequest; vars: Record<string, unknown> }
+    | { ok: false; error: string } {
     const ctx = (entry.actor.getSnapshot() as { context: PipelineContext }).context;
     const project = entry.meta.project;
     const vars: Record<string, unknown> = {
@@ -445,6 +470,7 @@ export class Dispatcher {
     });
     return {
       ok: true,
+      vars,
       value: {
         id,
         script: interpolated,
@@ -491,4 +517,47 @@ function sleepUntil(clock: Clock, at: number, signal: AbortSignal): Promise<void
       { once: true },
     );
   });
+}
+
+/** Counts events matching any of `patterns` from the moment it is made; `next` waits for one. */
+class EventWaiter {
+  #pending = 0;
+  #notify: (() => void) | null = null;
+  readonly #stop: () => void;
+  readonly #clock: Clock;
+
+  constructor(patterns: readonly string[], onEvent: DispatchDeps['onEvent'], clock: Clock) {
+    this.#clock = clock;
+    this.#stop = onEvent((names) => {
+      if (!names.some((n) => patterns.some((p) => matchesEventPattern(p, n)))) return;
+      this.#pending++;
+      this.#notify?.();
+    });
+  }
+
+  /** Resolves true when a matching event came (now or earlier), false at the deadline or abort. */
+  next(deadline: number, signal: AbortSignal): Promise<boolean> {
+    if (this.#pending > 0) {
+      this.#pending = 0;
+      return Promise.resolve(true);
+    }
+    return new Promise((resolve) => {
+      const cancel =
+        deadline === Infinity ? () => undefined : this.#clock.setTimer(deadline, () => done(false));
+      const onAbort = () => done(false);
+      signal.addEventListener('abort', onAbort, { once: true });
+      const done = (woke: boolean) => {
+        cancel();
+        signal.removeEventListener('abort', onAbort);
+        this.#notify = null;
+        this.#pending = 0;
+        resolve(woke);
+      };
+      this.#notify = () => done(true);
+    });
+  }
+
+  stop(): void {
+    this.#stop();
+  }
 }

@@ -34,7 +34,7 @@ import { matchesEventPattern } from './wake.js';
 
 export type Log = (level: 'info' | 'warn' | 'error', message: string) => void;
 
-export interface EngineDeps extends Omit<DispatchDeps, 'submit' | 'bundle'> {
+export interface EngineDeps extends Omit<DispatchDeps, 'submit' | 'bundle' | 'onEvent'> {
   store: Store;
   clock: Clock;
   log: Log;
@@ -122,6 +122,7 @@ export class Engine {
           deps.log('error', `could not journal ${body.type}: ${String(err)}`),
         ),
       bundle: (hash) => this.#bundle(hash),
+      onEvent: (listener) => this.subscribe((e) => listener(eventNames(e))),
     });
   }
 
@@ -770,4 +771,19 @@ export class Engine {
       }
     }
   }
+}
+
+/**
+ * The names an event can be waited for by (`wake_on`): a custom event's own name; a notice's type,
+ * and for pipeline notices also `pipeline:<id|name>:<phase or status>`.
+ */
+function eventNames(e: { type: string; [k: string]: unknown }): string[] {
+  if (e.type === 'event:emit') return [String(e.name)];
+  const names = [e.type];
+  const ids = [e.pipeline, e.name].filter((x): x is string => typeof x === 'string');
+  if (e.type === 'phase:start' && typeof e.phase === 'string')
+    for (const id of ids) names.push(`pipeline:${id}:${e.phase}`);
+  if (e.type.startsWith('pipeline:'))
+    for (const id of ids) names.push(`pipeline:${id}:${e.type.slice(9)}`);
+  return names;
 }
