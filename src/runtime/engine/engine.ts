@@ -15,6 +15,7 @@ import type { Clock } from '../clock.js';
 import type { Store } from '../store/index.js';
 import { Dispatcher } from './dispatch.js';
 import type { DispatchDeps } from './dispatch.js';
+import { eventNames, HOOKS, INPUTS } from './records.js';
 import type { JournalEntry, RecordBody } from './records.js';
 import { Checkpoints } from './checkpoints.js';
 import type { StoredActor } from './checkpoints.js';
@@ -43,36 +44,6 @@ export interface EngineDeps extends Omit<DispatchDeps, 'submit' | 'bundle' | 'on
   eventHooks?: (project: string, runbook: string) => Partial<Record<EventHook, string>> | undefined;
 }
 
-/** Which `[events]` hook a notice runs. */
-const HOOKS: Record<string, EventHook> = {
-  'phase:start': 'on_phase_change',
-  'pipeline:done': 'on_complete',
-  'pipeline:failed': 'on_fail',
-  'pipeline:cancelled': 'on_cancel',
-  'pipeline:escalated': 'on_escalate',
-  'pipeline:started': 'on_start',
-};
-
-/** Inputs the engine routes; every other record type (notices) is history only. */
-const INPUTS = new Set<string>([
-  'pipeline:create',
-  'pipeline:cancel',
-  'pipeline:transition',
-  'pipeline:resume',
-  'effect:done',
-  'effect:failed',
-  'effect:progress',
-  'timer:fired',
-  'queue:add',
-  'queue:polled',
-  'queue:retry',
-  'queue:drop',
-  'worker:start',
-  'worker:stop',
-  'worker:wake',
-  'lock:force_release',
-  'event:emit',
-]);
 const NOTICE_FLUSH_MS = 20; // notices not carried by an input are journaled this soon
 const TERMINAL: readonly PipelineStatus[] = ['done', 'cancelled'];
 
@@ -771,19 +742,4 @@ export class Engine {
       }
     }
   }
-}
-
-/**
- * The names an event can be waited for by (`wake_on`): a custom event's own name; a notice's type,
- * and for pipeline notices also `pipeline:<id|name>:<phase or status>`.
- */
-function eventNames(e: { type: string; [k: string]: unknown }): string[] {
-  if (e.type === 'event:emit') return [String(e.name)];
-  const names = [e.type];
-  const ids = [e.pipeline, e.name].filter((x): x is string => typeof x === 'string');
-  if (e.type === 'phase:start' && typeof e.phase === 'string')
-    for (const id of ids) names.push(`pipeline:${id}:${e.phase}`);
-  if (e.type.startsWith('pipeline:'))
-    for (const id of ids) names.push(`pipeline:${id}:${e.type.slice(9)}`);
-  return names;
 }

@@ -1,6 +1,7 @@
 // The journal's records: every input to the engine (a CLI request, an effect's result, a timer
 // firing) is one of these, committed before it is processed. Types are `noun:verb`, as users see
 // them in `oj events`.
+import type { EventHook } from '../../runbook/index.js';
 
 /** Where a pipeline came from when a worker took a queue item for it. */
 export interface ItemSource {
@@ -64,4 +65,50 @@ export interface Notice {
   type: string;
   project: string;
   data: Record<string, string>;
+}
+
+/** Which `[events]` hook a notice runs. */
+export const HOOKS: Record<string, EventHook> = {
+  'phase:start': 'on_phase_change',
+  'pipeline:done': 'on_complete',
+  'pipeline:failed': 'on_fail',
+  'pipeline:cancelled': 'on_cancel',
+  'pipeline:escalated': 'on_escalate',
+  'pipeline:started': 'on_start',
+};
+
+/** Inputs the engine routes; every other record type (notices) is history only. */
+export const INPUTS = new Set<string>([
+  'pipeline:create',
+  'pipeline:cancel',
+  'pipeline:transition',
+  'pipeline:resume',
+  'effect:done',
+  'effect:failed',
+  'effect:progress',
+  'timer:fired',
+  'queue:add',
+  'queue:polled',
+  'queue:retry',
+  'queue:drop',
+  'worker:start',
+  'worker:stop',
+  'worker:wake',
+  'lock:force_release',
+  'event:emit',
+]);
+
+/**
+ * The names an event can be waited for by (`wake_on`): a custom event's own name; a notice's type,
+ * and for pipeline notices also `pipeline:<id|name>:<phase or status>`.
+ */
+export function eventNames(e: { type: string; [k: string]: unknown }): string[] {
+  if (e.type === 'event:emit') return [String(e.name)];
+  const names = [e.type];
+  const ids = [e.pipeline, e.name].filter((x): x is string => typeof x === 'string');
+  if (e.type === 'phase:start' && typeof e.phase === 'string')
+    for (const id of ids) names.push(`pipeline:${id}:${e.phase}`);
+  if (e.type.startsWith('pipeline:'))
+    for (const id of ids) names.push(`pipeline:${id}:${e.type.slice(9)}`);
+  return names;
 }
