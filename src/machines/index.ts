@@ -127,3 +127,27 @@ export type {
   SemaphoreRevokedEffect,
   SemaphoreWaiter,
 } from './semaphore.context.js';
+export { createStrategyMachine } from './strategy.machine.js';
+export type { StrategyMachine, StrategySnapshot } from './strategy.machine.js';
+export {
+  STRATEGY_EVENT_TYPES,
+  STRATEGY_OUTCOMES,
+  collectStrategyEffects,
+  strategyDeadlines,
+  strategyOutcome,
+  toAttemptDeadlineId,
+  toAttemptEffectId,
+  toCheckpointEffectId,
+  toRollbackEffectId,
+} from './strategy.context.js';
+export type {
+  StrategyAgentEffect,
+  StrategyContext,
+  StrategyEffect,
+  StrategyEffectEmitted,
+  StrategyEvent,
+  StrategyEventType,
+  StrategyInput,
+  StrategyOutcome,
+  StrategyShellEffect,
+} from './strategy.context.js';
