@@ -113,6 +113,48 @@ run = "while [ ! -f release-leader ]; do sleep 0.02; done"
 name = "merged"
 run = "echo merged $(date +%s%N) >> follow.txt"
 
+[strategy.land]
+checkpoint = "cat state.txt"
+on_exhaust = "escalate"
+
+[[strategy.land.attempt]]
+name = "fast"
+run = "echo broken > state.txt; echo tried fast >> strategy.txt; exit 1"
+rollback = "echo {checkpoint} > state.txt; echo rolled back to {checkpoint} >> strategy.txt"
+
+[[strategy.land.attempt]]
+name = "slow"
+run = "echo slow saw $(cat state.txt) >> strategy.txt"
+
+[strategy.doomed]
+
+[[strategy.doomed.attempt]]
+name = "only"
+run = "exit 3"
+
+[command.landing]
+run = { pipeline = "landing" }
+
+[pipeline.landing]
+
+[[pipeline.landing.phase]]
+name = "land"
+strategy = "land"
+
+[command.doom]
+run = { pipeline = "doom" }
+
+[pipeline.doom]
+
+[[pipeline.doom.phase]]
+name = "try"
+strategy = "doomed"
+on_fail = "after_doom"
+
+[[pipeline.doom.phase]]
+name = "after_doom"
+run = "echo after doom >> strategy.txt"
+
 [command.routed]
 args = "<tag>"
 run = { pipeline = "routed" }
@@ -416,6 +458,22 @@ describe('locks and semaphores', () => {
       max: number;
     }[];
     expect(slots).toMatchObject({ name: 'slots', used: 0, max: 2 });
+  });
+});
+
+describe('strategies', () => {
+  it('falls back to the next attempt after rolling back to the checkpoint', async () => {
+    writeFileSync(join(project, 'state.txt'), 'v1\n');
+    const id = start('landing');
+    await waitStatus(id, 'done');
+    expect(read('strategy.txt')).toContain('tried fast\nrolled back to v1\nslow saw v1\n');
+  });
+
+  it('fails the phase when every attempt fails, following on_fail', async () => {
+    const id = start('doom');
+    await waitStatus(id, 'done');
+    expect(read('strategy.txt')).toContain('after doom');
+    expect(show(id).history.map((h) => h.phase)).toEqual(['try', 'after_doom']);
   });
 });
 

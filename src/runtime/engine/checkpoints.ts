@@ -22,6 +22,7 @@ export interface StoredActor {
 
 export class Checkpoints {
   readonly #dirty = new Set<string>();
+  readonly #removed = new Set<string>();
   readonly #store: Store;
   readonly #clock: Clock;
   readonly #sup: Supervisor;
@@ -51,11 +52,17 @@ export class Checkpoints {
     });
   }
 
+  /** An actor that ended for good: its snapshot is deleted at the next checkpoint. */
+  forget(id: string): void {
+    this.#dirty.delete(id);
+    this.#removed.add(id);
+  }
+
   /** Writes a checkpoint now, if anything changed since the last one. */
   async write(): Promise<void> {
     this.#timer?.();
     this.#timer = null;
-    if (this.#dirty.size === 0) return;
+    if (this.#dirty.size === 0 && this.#removed.size === 0) return;
     const seq = this.#seq;
     const put = new Map<string, StoredActor>();
     for (const id of this.#dirty) {
@@ -70,9 +77,11 @@ export class Checkpoints {
         snapshot: { kind: entry.kind, meta: entry.meta, xstate },
       });
     }
+    const remove = [...this.#removed];
     this.#dirty.clear();
+    this.#removed.clear();
     this.#since = 0;
-    await this.#store.checkpoint({ seq, put: put as never });
+    await this.#store.checkpoint({ seq, put: put as never, remove });
     // Keep a window before the checkpoint for `oj events` and for rebuilding from the journal
     // should a snapshot be damaged.
     if (seq - this.#store.firstSeq > JOURNAL_WINDOW * 1.1)

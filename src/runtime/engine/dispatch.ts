@@ -27,6 +27,8 @@ export interface DispatchDeps {
   ) => Record<string, string>;
   submit: (body: RecordBody) => void;
   bundle: (hash: string) => unknown;
+  /** The actor with this id (a strategy run's effects use its pipeline's variables and log). */
+  actor: (id: string) => ActorEntry | undefined;
   /** Listens to the names of journaled events (`bug:created`, `pipeline:<name>:<phase>`…). */
   onEvent: (listener: (names: readonly string[]) => void) => () => void;
 }
@@ -72,6 +74,7 @@ export class Dispatcher {
     if (!entry) return;
     switch (effect.kind) {
       case 'shell':
+        if (entry.kind === 'strategy') return this.#strategyShell(entry, effect);
         return this.#shell(
           entry,
           effect.id,
@@ -110,6 +113,7 @@ export class Dispatcher {
 
   /** Decides what to do with an effect that was in flight when the daemon stopped. */
   resume(entry: ActorEntry, inflight: InflightEffect): void {
+    if (inflight.kind === 'runStrategy') return; // the strategy run resumes on its own
     // A request for a lock or slot is still queued in that actor (restored with it): the grant
     // will come when it is free. Nothing ran, so nothing was interrupted.
     if (inflight.kind === 'acquireLock' || inflight.kind === 'acquireSemaphore') return;
@@ -170,6 +174,63 @@ export class Dispatcher {
         return;
       }
       this.#runShellEffect(entry, id, script, phase, timeoutMs, vars);
+    });
+  }
+
+  /** A strategy's checkpoint (its output is kept), attempt or rollback, run for its pipeline. */
+  #strategyShell(run: ActorEntry, effect: EmittedEffect['effect']): void {
+    const pipeline = run.meta.owner ? this.#deps.actor(run.meta.owner) : undefined;
+    const id = effect.id;
+    if (!pipeline)
+      return this.#deps.submit({
+        type: 'effect:failed',
+        actor: run.id,
+        effect: id,
+        error: 'its pipeline is gone',
+      });
+    const phase = (effect.phase as string | null) ?? null;
+    const vars = (effect.vars as Record<string, unknown> | undefined) ?? {};
+    const request = this.#request(
+      pipeline,
+      id,
+      String(effect.script),
+      phase,
+      effect.timeoutMs as number | undefined,
+      vars,
+    );
+    if (!request.ok)
+      return this.#deps.submit({
+        type: 'effect:failed',
+        actor: run.id,
+        effect: id,
+        error: request.error,
+      });
+    this.#track(id, async (signal) => {
+      if (id.endsWith(':checkpoint')) {
+        const { script, cwd, env } = request.value;
+        const out = await runCapture({ script, cwd, env, timeoutMs: SOURCE_TIMEOUT_MS, signal });
+        if (out.ok)
+          this.#deps.submit({
+            type: 'effect:done',
+            actor: run.id,
+            effect: id,
+            output: out.stdout.trim(),
+          });
+        else
+          this.#deps.submit({ type: 'effect:failed', actor: run.id, effect: id, error: out.error });
+        return;
+      }
+      const result = await this.#deps.runShell({ ...request.value, signal });
+      if (result.ok)
+        this.#deps.submit({ type: 'effect:done', actor: run.id, effect: id, exitCode: 0 });
+      else
+        this.#deps.submit({
+          type: 'effect:failed',
+          actor: run.id,
+          effect: id,
+          error: result.error ?? 'failed',
+          ...(result.exitCode === null ? {} : { exitCode: result.exitCode }),
+        });
     });
   }
 

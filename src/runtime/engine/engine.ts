@@ -5,7 +5,9 @@
 import {
   createPipelineMachine,
   createQueueMachine,
+  createStrategyMachine,
   createWorkerMachine,
+  strategyOutcome,
   takeableItems,
   toPipelineStatus,
 } from '../../machines/index.js';
@@ -35,7 +37,7 @@ import { matchesEventPattern } from './wake.js';
 
 export type Log = (level: 'info' | 'warn' | 'error', message: string) => void;
 
-export interface EngineDeps extends Omit<DispatchDeps, 'submit' | 'bundle' | 'onEvent'> {
+export interface EngineDeps extends Omit<DispatchDeps, 'submit' | 'bundle' | 'onEvent' | 'actor'> {
   store: Store;
   clock: Clock;
   log: Log;
@@ -94,6 +96,7 @@ export class Engine {
         ),
       bundle: (hash) => this.#bundle(hash),
       onEvent: (listener) => this.subscribe((e) => listener(eventNames(e))),
+      actor: (id) => this.#sup.get(id),
     });
   }
 
@@ -251,7 +254,11 @@ export class Engine {
       case 'pipeline:resume':
         return this.#toPipeline(e.id, { type: 'pipeline.resume', at: e.at }, touched);
       case 'effect:done':
-        return this.#toActor(e.actor, { type: 'effect.done', id: e.effect, at: e.at }, touched);
+        return this.#toActor(
+          e.actor,
+          { type: 'effect.done', id: e.effect, at: e.at, output: e.output },
+          touched,
+        );
       case 'effect:failed':
         return this.#toActor(
           e.actor,
@@ -349,6 +356,7 @@ export class Engine {
     if (!entry) return; // a late result for an actor that is gone: nothing to do
     if (entry.kind === 'pipeline') this.#sendPipeline(entry, event, touched);
     else this.#send(entry, event, touched);
+    if (entry.kind === 'strategy') this.#settleStrategy(entry, event.at, touched);
   }
 
   #send(
@@ -363,7 +371,7 @@ export class Engine {
   /** Sends to a pipeline and reacts to what changed: notices, and its queue item when it ends. */
   #sendPipeline(
     entry: ActorEntry,
-    event: { type: string; at: number },
+    event: { type: string; at: number } & Record<string, unknown>,
     touched: Set<string>,
   ): void {
     const before = this.#pipelineState(entry);
@@ -438,7 +446,16 @@ export class Engine {
     while (outbox.length) {
       const emitted = outbox.shift() as EmittedEffect;
       if (emitted.effect.kind === 'take') this.#take(emitted, entry, touched);
-      else if (handleResourceEffect(this.#resources, emitted, entry.at, touched)) continue;
+      else if (emitted.effect.kind === 'runStrategy')
+        this.#startStrategy(emitted, entry.at, touched);
+      else if (
+        emitted.effect.kind === 'cancelEffect' &&
+        this.#sup.get(String(emitted.effect.target))?.kind === 'strategy'
+      ) {
+        const run = this.#sup.get(String(emitted.effect.target)) as ActorEntry;
+        this.#send(run, { type: 'strategy.cancel', at: entry.at }, touched);
+        this.#settleStrategy(run, entry.at, touched);
+      } else if (handleResourceEffect(this.#resources, emitted, entry.at, touched)) continue;
       else if (this.#live) this.#dispatch.run(emitted, this.#sup.get(emitted.actor));
     }
   }
@@ -491,6 +508,61 @@ export class Engine {
       };
       this.#createPipeline(id, worker.meta.handlerHash, toInputs(bundle, item.data), meta, touched);
     }
+  }
+
+  /** A phase's strategy runs as its own actor; its outcome completes the phase's effect. */
+  #startStrategy(emitted: EmittedEffect, at: number, touched: Set<string>): void {
+    const pipeline = this.#sup.get(emitted.actor);
+    if (!pipeline || this.#sup.get(emitted.effect.id)) return;
+    const meta: ActorMeta = {
+      project: pipeline.meta.project,
+      qualified: String(emitted.effect.strategy),
+      defHash: pipeline.meta.defHash,
+      owner: pipeline.id,
+      createdAt: at,
+    };
+    const input = {
+      id: emitted.effect.id,
+      pipeline: pipeline.id,
+      phase: emitted.effect.phase ?? null,
+      at,
+    };
+    const run = this.#sup.spawn(emitted.effect.id, 'strategy', this.#strategyMachine(meta), meta, {
+      input,
+    });
+    touched.add(run.id);
+    this.#settleStrategy(run, at, touched);
+  }
+
+  #strategyMachine(meta: ActorMeta) {
+    const def = (this.#bundle(meta.defHash) as PipelineBundle).strategies[meta.qualified];
+    if (!def) throw new Error(`strategy ${meta.qualified} is missing from bundle ${meta.defHash}`);
+    return createStrategyMachine(def);
+  }
+
+  /** Once a strategy run ends, its pipeline's effect completes (or fails) and the run is dropped. */
+  #settleStrategy(run: ActorEntry, at: number, touched: Set<string>): void {
+    const snapshot = run.actor.getSnapshot() as never;
+    const outcome = strategyOutcome(snapshot);
+    if (outcome === 'running') return;
+    const pipeline = run.meta.owner ? this.#sup.get(run.meta.owner) : undefined;
+    if (pipeline && outcome === 'succeeded')
+      this.#sendPipeline(pipeline, { type: 'effect.done', id: run.id, at }, touched);
+    if (pipeline && outcome === 'exhausted') {
+      const errors = (run.actor.getSnapshot() as { context: { errors: string[] } }).context.errors;
+      this.#sendPipeline(
+        pipeline,
+        {
+          type: 'effect.failed',
+          id: run.id,
+          at,
+          error: errors.join('; ') || 'every attempt failed',
+        },
+        touched,
+      );
+    }
+    this.#sup.remove(run.id);
+    this.#checkpoints.forget(run.id);
   }
 
   #createPipeline(
@@ -645,7 +717,9 @@ export class Engine {
             ? createQueueMachine(this.definition<QueueDef>(meta.defHash))
             : kind === 'worker'
               ? createWorkerMachine(this.definition<WorkerDef>(meta.defHash))
-              : resourceMachine(kind, meta, (hash) => this.#bundle(hash));
+              : kind === 'strategy'
+                ? this.#strategyMachine(meta)
+                : resourceMachine(kind, meta, (hash) => this.#bundle(hash));
       const entry = this.#sup.spawn(id, kind, machine, meta, { snapshot: xstate as never });
       if (kind === 'pipeline') {
         const view = toPipelineView(entry);
@@ -670,7 +744,23 @@ export class Engine {
       const ctx = (entry.actor.getSnapshot() as { context: PipelineContext }).context;
       if (ctx.inflight) inflight.add(ctx.inflight.id);
     }
+    for (const run of this.#sup.all('strategy')) {
+      const current = (run.actor.getSnapshot() as { context: { inflight: string | null } }).context
+        .inflight;
+      if (current) inflight.add(current);
+    }
     this.#dispatch.sweep(inflight);
+    for (const run of this.#sup.all('strategy')) {
+      const current = (run.actor.getSnapshot() as { context: { inflight: string | null } }).context
+        .inflight;
+      if (current)
+        void this.submit({
+          type: 'effect:failed',
+          actor: run.id,
+          effect: current,
+          error: 'interrupted by a daemon restart',
+        });
+    }
     for (const entry of this.#sup.all('pipeline')) {
       const snapshot = entry.actor.getSnapshot() as { value: never; context: PipelineContext };
       if (TERMINAL.includes(toPipelineStatus(snapshot)) || !snapshot.context.inflight) continue;

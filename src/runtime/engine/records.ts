@@ -24,7 +24,7 @@ export type RecordBody =
   | { type: 'pipeline:cancel'; id: string; reason?: string }
   | { type: 'pipeline:transition'; id: string; phase: string }
   | { type: 'pipeline:resume'; id: string }
-  | { type: 'effect:done'; actor: string; effect: string; exitCode?: number }
+  | { type: 'effect:done'; actor: string; effect: string; exitCode?: number; output?: string }
   | { type: 'effect:failed'; actor: string; effect: string; error: string; exitCode?: number }
   | { type: 'effect:progress'; actor: string; effect: string; waiting: boolean; reason?: string }
   | { type: 'timer:fired'; actor: string; deadline: string }

@@ -4,6 +4,7 @@ import {
   lockDeadlines,
   queueDeadlines,
   semaphoreDeadlines,
+  strategyDeadlines,
   workerDeadlines,
 } from '../../machines/index.js';
 import type { PipelineContext } from '../../machines/index.js';
@@ -65,5 +66,7 @@ export function deadlinesOf(entry: ActorEntry): { id: string; at: number }[] {
       return lockDeadlines(snapshot as never);
     case 'semaphore':
       return semaphoreDeadlines(snapshot as never);
+    case 'strategy':
+      return strategyDeadlines(snapshot as never);
   }
 }
