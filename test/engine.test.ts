@@ -82,7 +82,7 @@ inputs = ["n"]
 [[pipeline.slotted.phase]]
 name = "limited"
 semaphore = "slots"
-run = "echo start {n} $(date +%s%N) >> slotted.txt; sleep 0.2; echo end {n} $(date +%s%N) >> slotted.txt"
+run = "echo start {n} $(date +%s%N) >> slotted.txt; sleep 1; echo end {n} $(date +%s%N) >> slotted.txt"
 
 [guard.after_merged]
 condition = "test -z '{after}' || ${process.execPath} ${OJ_BIN} pipeline show {after} --phase | grep -q merged"
@@ -228,7 +228,7 @@ inputs = ["n"]
 
 [[pipeline.job.phase]]
 name = "work"
-run = "echo start {n} $(date +%s%N) >> spans.txt; sleep 0.2; echo end {n} $(date +%s%N) >> spans.txt"
+run = "echo start {n} $(date +%s%N) >> spans.txt; sleep 1; echo end {n} $(date +%s%N) >> spans.txt"
 
 [queue.fragile]
 max_retries = 2

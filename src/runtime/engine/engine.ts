@@ -5,10 +5,7 @@
 import {
   createPipelineMachine,
   createQueueMachine,
-  createStrategyMachine,
   createWorkerMachine,
-  strategyOutcome,
-  takeableItems,
   toPipelineStatus,
 } from '../../machines/index.js';
 import type { PipelineContext, PipelineStatus } from '../../machines/index.js';
@@ -21,14 +18,15 @@ import { eventNames, HOOKS, INPUTS } from './records.js';
 import type { JournalEntry, RecordBody } from './records.js';
 import { Checkpoints } from './checkpoints.js';
 import type { StoredActor } from './checkpoints.js';
-import { queueId, toInputs, workerId } from './ids.js';
+import { queueId, workerId } from './ids.js';
 import {
   handleResourceEffect,
   heartbeatLiveHolders,
   lockId,
   resourceMachine,
 } from './resources.js';
-import type { ResourceHost } from './resources.js';
+import type { EngineHost } from './host.js';
+import { settleStrategy, startStrategy, strategyMachine, takeItems } from './work.js';
 import { Supervisor } from './supervisor.js';
 import { DeadlineTimers } from './timers.js';
 import type { ActorEntry, ActorMeta, EmittedEffect } from './supervisor.js';
@@ -63,7 +61,7 @@ export class Engine {
   #tail: Promise<unknown> = Promise.resolve();
   #live = false;
   readonly #checkpoints: Checkpoints;
-  readonly #resources: ResourceHost;
+  readonly #host: EngineHost;
   #idCounter = 0;
   #closing = false;
   readonly #notices: { type: string; at: number; [k: string]: unknown }[] = [];
@@ -81,12 +79,17 @@ export class Engine {
       );
     });
     this.#checkpoints = new Checkpoints(deps.store, deps.clock, this.#sup);
-    this.#resources = {
+    this.#host = {
       sup: this.#sup,
       send: (entry, event, touched) => this.#send(entry, event, touched),
       sendPipeline: (entry, event, touched) => this.#sendPipeline(entry, event, touched),
       bundle: (hash) => this.#bundle(hash),
       log: deps.log,
+      forget: (id) => this.#checkpoints.forget(id),
+      nextPipelineId: (seq) =>
+        `pl-${seq.toString(36)}${this.#idCounter++ ? `-${this.#idCounter - 1}` : ''}`,
+      createPipeline: (id, hash, inputs, meta, touched) =>
+        this.#createPipeline(id, hash, inputs, meta, touched),
     };
     this.#dispatch = new Dispatcher({
       ...deps,
@@ -274,7 +277,7 @@ export class Engine {
       case 'timer:fired': {
         const target = this.#sup.get(e.actor);
         if (target?.kind === 'lock' || target?.kind === 'semaphore')
-          heartbeatLiveHolders(this.#resources, target, e.at, touched);
+          heartbeatLiveHolders(this.#host, target, e.at, touched);
         return this.#toActor(e.actor, { type: 'deadline', id: e.deadline, at: e.at }, touched);
       }
       case 'queue:add': {
@@ -356,7 +359,7 @@ export class Engine {
     if (!entry) return; // a late result for an actor that is gone: nothing to do
     if (entry.kind === 'pipeline') this.#sendPipeline(entry, event, touched);
     else this.#send(entry, event, touched);
-    if (entry.kind === 'strategy') this.#settleStrategy(entry, event.at, touched);
+    if (entry.kind === 'strategy') settleStrategy(this.#host, entry, event.at, touched);
   }
 
   #send(
@@ -445,124 +448,19 @@ export class Engine {
     const outbox = this.#sup.outbox;
     while (outbox.length) {
       const emitted = outbox.shift() as EmittedEffect;
-      if (emitted.effect.kind === 'take') this.#take(emitted, entry, touched);
+      if (emitted.effect.kind === 'take') takeItems(this.#host, emitted, entry, touched);
       else if (emitted.effect.kind === 'runStrategy')
-        this.#startStrategy(emitted, entry.at, touched);
+        startStrategy(this.#host, emitted, entry.at, touched);
       else if (
         emitted.effect.kind === 'cancelEffect' &&
         this.#sup.get(String(emitted.effect.target))?.kind === 'strategy'
       ) {
         const run = this.#sup.get(String(emitted.effect.target)) as ActorEntry;
         this.#send(run, { type: 'strategy.cancel', at: entry.at }, touched);
-        this.#settleStrategy(run, entry.at, touched);
-      } else if (handleResourceEffect(this.#resources, emitted, entry.at, touched)) continue;
+        settleStrategy(this.#host, run, entry.at, touched);
+      } else if (handleResourceEffect(this.#host, emitted, entry.at, touched)) continue;
       else if (this.#live) this.#dispatch.run(emitted, this.#sup.get(emitted.actor));
     }
-  }
-
-  #take(emitted: EmittedEffect, entry: JournalEntry, touched: Set<string>): void {
-    const worker = this.#sup.get(emitted.actor);
-    if (!worker?.meta.handlerHash) return;
-    const count = Number(emitted.effect.count ?? 0);
-    const queue = this.#sup.get(queueId(worker.meta.project, String(emitted.effect.queue)));
-    const items = queue ? takeableItems(queue.actor.getSnapshot() as never).slice(0, count) : [];
-    if (items.length === 0) {
-      this.#send(worker, { type: 'worker.idle', at: entry.at }, touched);
-      return;
-    }
-    const bundle = this.#bundle(worker.meta.handlerHash) as PipelineBundle;
-    for (const item of items) {
-      const id = `pl-${entry.seq.toString(36)}${this.#idCounter++ ? `-${this.#idCounter - 1}` : ''}`;
-      // The worker may refuse (full, stopped, already running the item): only then is nothing taken.
-      this.#send(
-        worker,
-        { type: 'worker.dispatched', at: entry.at, pipeline: id, item: item.id },
-        touched,
-      );
-      const accepted =
-        (worker.actor.getSnapshot() as { context: { active: Record<string, string> } }).context
-          .active[id] === item.id;
-      if (!accepted) continue;
-      this.#send(
-        queue as ActorEntry,
-        {
-          type: 'queue.take',
-          at: entry.at,
-          item: item.id,
-          worker: worker.meta.qualified,
-          pipeline: id,
-        },
-        touched,
-      );
-      const meta: ActorMeta = {
-        project: worker.meta.project,
-        qualified: bundle.pipeline.qualified,
-        defHash: worker.meta.handlerHash,
-        name: `${bundle.pipeline.name}-${item.id}`,
-        item: {
-          queue: (queue as ActorEntry).meta.qualified,
-          item: item.id,
-          worker: worker.meta.qualified,
-        },
-        createdAt: entry.at,
-      };
-      this.#createPipeline(id, worker.meta.handlerHash, toInputs(bundle, item.data), meta, touched);
-    }
-  }
-
-  /** A phase's strategy runs as its own actor; its outcome completes the phase's effect. */
-  #startStrategy(emitted: EmittedEffect, at: number, touched: Set<string>): void {
-    const pipeline = this.#sup.get(emitted.actor);
-    if (!pipeline || this.#sup.get(emitted.effect.id)) return;
-    const meta: ActorMeta = {
-      project: pipeline.meta.project,
-      qualified: String(emitted.effect.strategy),
-      defHash: pipeline.meta.defHash,
-      owner: pipeline.id,
-      createdAt: at,
-    };
-    const input = {
-      id: emitted.effect.id,
-      pipeline: pipeline.id,
-      phase: emitted.effect.phase ?? null,
-      at,
-    };
-    const run = this.#sup.spawn(emitted.effect.id, 'strategy', this.#strategyMachine(meta), meta, {
-      input,
-    });
-    touched.add(run.id);
-    this.#settleStrategy(run, at, touched);
-  }
-
-  #strategyMachine(meta: ActorMeta) {
-    const def = (this.#bundle(meta.defHash) as PipelineBundle).strategies[meta.qualified];
-    if (!def) throw new Error(`strategy ${meta.qualified} is missing from bundle ${meta.defHash}`);
-    return createStrategyMachine(def);
-  }
-
-  /** Once a strategy run ends, its pipeline's effect completes (or fails) and the run is dropped. */
-  #settleStrategy(run: ActorEntry, at: number, touched: Set<string>): void {
-    const snapshot = run.actor.getSnapshot() as never;
-    const outcome = strategyOutcome(snapshot);
-    if (outcome === 'running') return;
-    const pipeline = run.meta.owner ? this.#sup.get(run.meta.owner) : undefined;
-    if (pipeline && outcome === 'succeeded')
-      this.#sendPipeline(pipeline, { type: 'effect.done', id: run.id, at }, touched);
-    if (pipeline && outcome === 'exhausted') {
-      const errors = (run.actor.getSnapshot() as { context: { errors: string[] } }).context.errors;
-      this.#sendPipeline(
-        pipeline,
-        {
-          type: 'effect.failed',
-          id: run.id,
-          at,
-          error: errors.join('; ') || 'every attempt failed',
-        },
-        touched,
-      );
-    }
-    this.#sup.remove(run.id);
-    this.#checkpoints.forget(run.id);
   }
 
   #createPipeline(
@@ -718,7 +616,7 @@ export class Engine {
             : kind === 'worker'
               ? createWorkerMachine(this.definition<WorkerDef>(meta.defHash))
               : kind === 'strategy'
-                ? this.#strategyMachine(meta)
+                ? strategyMachine(meta, (hash) => this.#bundle(hash))
                 : resourceMachine(kind, meta, (hash) => this.#bundle(hash));
       const entry = this.#sup.spawn(id, kind, machine, meta, { snapshot: xstate as never });
       if (kind === 'pipeline') {

@@ -10,18 +10,10 @@ import {
 } from '../../machines/index.js';
 import type { PipelineContext } from '../../machines/index.js';
 import type { PipelineBundle } from '../../runbook/index.js';
-import type { ActorEntry, ActorMeta, EmittedEffect, Supervisor } from './supervisor.js';
+import type { EngineHost } from './host.js';
+import type { ActorEntry, ActorMeta, EmittedEffect } from './supervisor.js';
 
-type Event = { type: string; at: number } & Record<string, unknown>;
-
-/** What the engine lends this module. */
-export interface ResourceHost {
-  sup: Supervisor;
-  send(entry: ActorEntry, event: Event, touched: Set<string>): void;
-  sendPipeline(entry: ActorEntry, event: Event, touched: Set<string>): void;
-  bundle(hash: string): unknown;
-  log(level: 'info' | 'warn' | 'error', message: string): void;
-}
+export type ResourceHost = EngineHost;
 
 export function lockId(project: string, qualified: string): string {
   return `lock:${project}:${qualified}`;
