@@ -1,8 +1,8 @@
 // Unit tests of the generated pipeline machine, driven through XState's pure transition().
 
+import { referencedImplementations } from './testing.js';
 import { describe, expect, it } from 'vitest';
 import { createActor } from 'xstate';
-import type { AnyStateNode } from 'xstate';
 import type { Effect } from './effects.js';
 import { createLinearDef, createPhaseDef, createPipelineDef, drivePipeline } from './fixtures.js';
 import { createPipelineMachine, toPipelineStatus } from './index.js';
@@ -424,34 +424,7 @@ describe('createPipelineMachine', () => {
       }),
     ]);
     const machine = createPipelineMachine(def);
-    const actions = new Set<string>();
-    const guards = new Set<string>();
-    const addGuard = (guard: unknown): void => {
-      if (typeof guard === 'string') guards.add(guard);
-      else if (typeof guard === 'function' && 'guards' in guard) {
-        for (const inner of guard.guards as unknown[]) addGuard(inner);
-      } else if (guard !== null && typeof guard === 'object' && 'type' in guard) {
-        guards.add(String(guard.type));
-      }
-    };
-    const addAction = (action: unknown): void => {
-      if (typeof action === 'string') actions.add(action);
-      else if (action !== null && typeof action === 'object' && 'type' in action) {
-        actions.add(String(action.type));
-      } else throw new Error('inline action in a generated machine');
-    };
-    const walk = (node: AnyStateNode): void => {
-      node.entry.forEach(addAction);
-      node.exit.forEach(addAction);
-      for (const transitions of node.transitions.values()) {
-        for (const t of transitions) {
-          t.actions.forEach(addAction);
-          if (t.guard !== undefined) addGuard(t.guard);
-        }
-      }
-      Object.values(node.states).forEach(walk);
-    };
-    walk(machine.root);
+    const { actions, guards } = referencedImplementations(machine);
     expect(actions.size).toBeGreaterThan(10);
     expect(guards.size).toBe(7);
     for (const name of actions) expect(machine.implementations.actions).toHaveProperty(name);

@@ -1,8 +1,8 @@
 // Unit tests of the generated queue machine, driven through XState's pure transition().
 
+import { referencedImplementations } from './testing.js';
 import { describe, expect, it } from 'vitest';
 import { createActor } from 'xstate';
-import type { AnyStateNode } from 'xstate';
 import {
   POLL_MS,
   RETENTION_MS,
@@ -467,28 +467,11 @@ describe('createQueueMachine: snapshots and references', () => {
     ];
     const actions = new Set<string>();
     const guards = new Set<string>();
-    const addGuard = (guard: unknown): void => {
-      if (typeof guard === 'string') guards.add(guard);
-      else if (typeof guard === 'function' && 'guards' in guard) {
-        for (const inner of guard.guards as unknown[]) addGuard(inner);
-      } else throw new Error('inline guard in a generated machine');
-    };
-    const addAction = (action: unknown): void => {
-      if (typeof action === 'string') actions.add(action);
-      else throw new Error('inline action in a generated machine');
-    };
-    const walk = (node: AnyStateNode): void => {
-      node.entry.forEach(addAction);
-      node.exit.forEach(addAction);
-      for (const transitions of node.transitions.values()) {
-        for (const t of transitions) {
-          t.actions.forEach(addAction);
-          if (t.guard !== undefined) addGuard(t.guard);
-        }
-      }
-      Object.values(node.states).forEach(walk);
-    };
-    for (const machine of machines) walk(machine.root);
+    for (const machine of machines) {
+      const found = referencedImplementations(machine);
+      found.actions.forEach((n) => actions.add(n));
+      found.guards.forEach((n) => guards.add(n));
+    }
     const [machine] = machines;
     expect([...actions].sort()).toEqual(Object.keys(machine?.implementations.actions ?? {}).sort());
     expect([...guards].sort()).toEqual(Object.keys(machine?.implementations.guards ?? {}).sort());

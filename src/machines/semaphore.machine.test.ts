@@ -1,8 +1,8 @@
 // Unit tests of the generated semaphore machine, driven through XState's pure transition().
 
+import { referencedImplementations } from './testing.js';
 import { describe, expect, it } from 'vitest';
 import { createActor } from 'xstate';
-import type { AnyStateNode } from 'xstate';
 import {
   SLOT_HEARTBEAT_MS,
   SLOT_TIMEOUT_MS,
@@ -359,30 +359,7 @@ describe('createSemaphoreMachine: snapshots and references', () => {
 
   it('references only actions and guards that are implemented, and uses each one', () => {
     const machine = createSemaphoreMachine(createSemaphoreDef());
-    const actions = new Set<string>();
-    const guards = new Set<string>();
-    const addGuard = (guard: unknown): void => {
-      if (typeof guard === 'string') guards.add(guard);
-      else if (typeof guard === 'function' && 'guards' in guard) {
-        for (const inner of guard.guards as unknown[]) addGuard(inner);
-      } else throw new Error('inline guard in a generated machine');
-    };
-    const addAction = (action: unknown): void => {
-      if (typeof action === 'string') actions.add(action);
-      else throw new Error('inline action in a generated machine');
-    };
-    const walk = (node: AnyStateNode): void => {
-      node.entry.forEach(addAction);
-      node.exit.forEach(addAction);
-      for (const transitions of node.transitions.values()) {
-        for (const t of transitions) {
-          t.actions.forEach(addAction);
-          if (t.guard !== undefined) addGuard(t.guard);
-        }
-      }
-      Object.values(node.states).forEach(walk);
-    };
-    walk(machine.root);
+    const { actions, guards } = referencedImplementations(machine);
     expect([...actions].sort()).toEqual(Object.keys(machine.implementations.actions).sort());
     expect([...guards].sort()).toEqual(Object.keys(machine.implementations.guards).sort());
   });

@@ -1,8 +1,8 @@
 // Unit tests of the generated strategy machine, driven through XState's pure transition().
 
+import { referencedImplementations } from './testing.js';
 import { describe, expect, it } from 'vitest';
 import { createActor } from 'xstate';
-import type { AnyStateNode } from 'xstate';
 import {
   FF_TIMEOUT_MS,
   INPUT,
@@ -283,25 +283,7 @@ describe('createStrategyMachine: snapshots and references', () => {
 
   it('references only actions and guards that are implemented, and uses each one', () => {
     const machine = createStrategyMachine(createStrategyDef());
-    const actions = new Set<string>();
-    const guards = new Set<string>();
-    const addName = (into: Set<string>, ref: unknown): void => {
-      if (typeof ref === 'string') into.add(ref);
-      else if (ref !== null && typeof ref === 'object' && 'type' in ref) into.add(String(ref.type));
-      else throw new Error('inline implementation in a generated machine');
-    };
-    const walk = (node: AnyStateNode): void => {
-      node.entry.forEach((a) => addName(actions, a));
-      node.exit.forEach((a) => addName(actions, a));
-      for (const transitions of node.transitions.values()) {
-        for (const t of transitions) {
-          t.actions.forEach((a) => addName(actions, a));
-          if (t.guard !== undefined) addName(guards, t.guard);
-        }
-      }
-      Object.values(node.states).forEach(walk);
-    };
-    walk(machine.root);
+    const { actions, guards } = referencedImplementations(machine);
     expect([...actions].sort()).toEqual(Object.keys(machine.implementations.actions).sort());
     expect([...guards].sort()).toEqual(Object.keys(machine.implementations.guards).sort());
   });

@@ -1,8 +1,8 @@
 // Unit tests of the generated worker machine, driven through XState's pure transition().
 
+import { referencedImplementations } from './testing.js';
 import { describe, expect, it } from 'vitest';
 import { createActor } from 'xstate';
-import type { AnyStateNode } from 'xstate';
 import {
   IDLE_WAIT_MS,
   createWorkerDef,
@@ -224,24 +224,7 @@ describe('createWorkerMachine: snapshots and references', () => {
     ['stops', { kind: 'stop' }],
   ] as const)('references only implemented actions and guards when idle %s', (_, idleAction) => {
     const machine = createWorkerMachine(createWorkerDef({ idleAction }));
-    const actions = new Set<string>();
-    const guards = new Set<string>();
-    const named = (set: Set<string>) => (ref: unknown) => {
-      if (typeof ref !== 'string') throw new Error('inline implementation in a generated machine');
-      set.add(ref);
-    };
-    const walk = (node: AnyStateNode): void => {
-      node.entry.forEach(named(actions));
-      node.exit.forEach(named(actions));
-      for (const transitions of node.transitions.values()) {
-        for (const t of transitions) {
-          t.actions.forEach(named(actions));
-          if (t.guard !== undefined) named(guards)(t.guard);
-        }
-      }
-      Object.values(node.states).forEach(walk);
-    };
-    walk(machine.root);
+    const { actions, guards } = referencedImplementations(machine);
     expect(actions.size).toBeGreaterThan(4);
     for (const name of actions) expect(machine.implementations.actions).toHaveProperty(name);
     for (const name of guards) expect(machine.implementations.guards).toHaveProperty(name);
