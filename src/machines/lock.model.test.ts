@@ -5,8 +5,9 @@
 import { adjacencyMapToArray, createTestModel, getStateNodes } from '@xstate/graph';
 import type { StatePath } from '@xstate/graph';
 import fc from 'fast-check';
+import { branchesTaken, replayPath } from './testing.js';
 import { describe, expect, it } from 'vitest';
-import { createActor, initialTransition, transition } from 'xstate';
+import { initialTransition, transition } from 'xstate';
 import { createLockDef } from './lock.fixtures.js';
 import {
   LOCK_EVENT_TYPES,
@@ -279,30 +280,8 @@ function createPathChecker() {
 
 /** Replays `path` through a live actor (effects via `actor.on`), checking every step. */
 async function replay(path: StatePath<Snapshot, LockEvent>): Promise<void> {
-  const actor = createActor(machine);
-  const effects: LockEffect[] = [];
   const check = createPathChecker();
-  actor.on('effect', ({ effect }) => effects.push(effect));
-  actor.start();
-  const send = (step: { event: LockEvent }) => {
-    const prev = actor.getSnapshot();
-    effects.length = 0;
-    actor.send(step.event);
-    expect(check(prev, step.event, actor.getSnapshot(), [...effects])).toEqual([]);
-  };
-  await model.testPath(path, {
-    events: Object.fromEntries(LOCK_EVENT_TYPES.map((type) => [type, send])),
-    states: { '*': (state) => expect(keyOf(actor.getSnapshot())).toBe(keyOf(state)) },
-  });
-  actor.stop();
-}
-
-/** `node|eventType|n`: the n-th candidate transition (guard branch) of a node for an event. */
-function branchesTaken(snapshot: Snapshot, event: LockEvent): string[] {
-  return machine.getTransitionData(snapshot, event).map((t) => {
-    const candidates = t.source.transitions.get(t.eventType) ?? [];
-    return `${t.source.id}|${t.eventType}|${candidates.indexOf(t)}`;
-  });
+  await replayPath({ machine, model, path, eventTypes: LOCK_EVENT_TYPES, keyOf, check });
 }
 
 describe('lock machine model', () => {
@@ -330,7 +309,7 @@ describe('lock machine model', () => {
     for (const { state, event } of edges) {
       const [next, actions] = transition(machine, state, event);
       wrong.push(...stepViolations(state, event, next, collectLockEffects(actions)));
-      for (const branch of branchesTaken(state, event)) taken.add(branch);
+      for (const branch of branchesTaken(machine, state, event)) taken.add(branch);
     }
     // The graph keeps the events a state has transitions for: the free lock's three acquires, and
     // all twelve live events of each of the 30 held states.

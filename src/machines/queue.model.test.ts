@@ -4,8 +4,9 @@
 
 import { adjacencyMapToArray, createTestModel, getStateNodes } from '@xstate/graph';
 import type { StatePath } from '@xstate/graph';
+import { branchesTaken, replayPath } from './testing.js';
 import { describe, expect, it } from 'vitest';
-import { createActor, transition } from 'xstate';
+import { transition } from 'xstate';
 import { createQueueDef } from './queue.fixtures.js';
 import {
   QUEUE_EVENT_TYPES,
@@ -224,31 +225,8 @@ function ignoreViolations(snapshot: Snapshot): string[] {
 
 /** Replays `path` through a live actor (effects via `actor.on`), checking every step. */
 async function replay(path: StatePath<Snapshot, QueueEvent>): Promise<void> {
-  const actor = createActor(machine);
-  const effects: QueueEffect[] = [];
-  actor.on('effect', ({ effect }) => effects.push(effect));
-  actor.start();
-  const send = (step: { event: QueueEvent }) => {
-    const prev = actor.getSnapshot();
-    effects.length = 0;
-    actor.send(step.event);
-    expect(stepViolations(prev, step.event, actor.getSnapshot(), [...effects])).toEqual([]);
-  };
-  await model.testPath(path, {
-    events: Object.fromEntries(QUEUE_EVENT_TYPES.map((type) => [type, send])),
-    states: {
-      '*': (state) => expect(keyOf(actor.getSnapshot())).toBe(keyOf(state)),
-    },
-  });
-  actor.stop();
-}
-
-/** `node|eventType|n`: the n-th candidate transition (guard branch) of a node for an event. */
-function branchesTaken(snapshot: Snapshot, event: QueueEvent): string[] {
-  return machine.getTransitionData(snapshot, event).map((t) => {
-    const candidates = t.source.transitions.get(t.eventType) ?? [];
-    return `${t.source.id}|${t.eventType}|${candidates.indexOf(t)}`;
-  });
+  const check = stepViolations;
+  await replayPath({ machine, model, path, eventTypes: QUEUE_EVENT_TYPES, keyOf, check });
 }
 
 describe('queue machine model', () => {
@@ -278,7 +256,7 @@ describe('queue machine model', () => {
     for (const { state, event } of edges) {
       const [next, actions] = transition(machine, state, event);
       wrong.push(...stepViolations(state, event, next, collectQueueEffects(actions)));
-      for (const branch of branchesTaken(state, event)) taken.add(branch);
+      for (const branch of branchesTaken(machine, state, event)) taken.add(branch);
     }
     expect(edges.length).toBeGreaterThan(30_000);
     expect(wrong.slice(0, 5)).toEqual([]);

@@ -6,8 +6,9 @@
 import { adjacencyMapToArray, createTestModel, getStateNodes } from '@xstate/graph';
 import type { StatePath } from '@xstate/graph';
 import fc from 'fast-check';
+import { branchesTaken, replayPath } from './testing.js';
 import { describe, expect, it } from 'vitest';
-import { createActor, initialTransition, transition } from 'xstate';
+import { initialTransition, transition } from 'xstate';
 import { createSemaphoreDef } from './semaphore.fixtures.js';
 import {
   SEMAPHORE_EVENT_TYPES,
@@ -319,30 +320,8 @@ function createPathChecker() {
 
 /** Replays `path` through a live actor (effects via `actor.on`), checking every step. */
 async function replay(path: StatePath<Snapshot, SemaphoreEvent>): Promise<void> {
-  const actor = createActor(machine);
-  const effects: SemaphoreEffect[] = [];
   const check = createPathChecker();
-  actor.on('effect', ({ effect }) => effects.push(effect));
-  actor.start();
-  const send = (step: { event: SemaphoreEvent }) => {
-    const prev = actor.getSnapshot();
-    effects.length = 0;
-    actor.send(step.event);
-    expect(check(prev, step.event, actor.getSnapshot(), [...effects])).toEqual([]);
-  };
-  await model.testPath(path, {
-    events: Object.fromEntries(SEMAPHORE_EVENT_TYPES.map((type) => [type, send])),
-    states: { '*': (state) => expect(keyOf(actor.getSnapshot())).toBe(keyOf(state)) },
-  });
-  actor.stop();
-}
-
-/** `node|eventType|n`: the n-th candidate transition (guard branch) of a node for an event. */
-function branchesTaken(snapshot: Snapshot, event: SemaphoreEvent): string[] {
-  return machine.getTransitionData(snapshot, event).map((t) => {
-    const candidates = t.source.transitions.get(t.eventType) ?? [];
-    return `${t.source.id}|${t.eventType}|${candidates.indexOf(t)}`;
-  });
+  await replayPath({ machine, model, path, eventTypes: SEMAPHORE_EVENT_TYPES, keyOf, check });
 }
 
 describe('semaphore machine model', () => {
@@ -376,7 +355,7 @@ describe('semaphore machine model', () => {
     for (const { state, event } of edges) {
       const [next, actions] = transition(machine, state, event);
       wrong.push(...stepViolations(state, event, next, collectSemaphoreEffects(actions)));
-      for (const branch of branchesTaken(state, event)) taken.add(branch);
+      for (const branch of branchesTaken(machine, state, event)) taken.add(branch);
     }
     expect(edges.length).toBe(1_944);
     expect(wrong.slice(0, 5)).toEqual([]);

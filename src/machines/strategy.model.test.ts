@@ -6,8 +6,9 @@
 import { createTestModel, getStateNodes } from '@xstate/graph';
 import type { StatePath } from '@xstate/graph';
 import fc from 'fast-check';
+import { branchesTaken, replayPath } from './testing.js';
 import { describe, expect, it } from 'vitest';
-import { createActor, initialTransition, transition } from 'xstate';
+import { initialTransition, transition } from 'xstate';
 import { INPUT, RUN, createStrategyDef } from './strategy.fixtures.js';
 import {
   STRATEGY_EVENT_TYPES,
@@ -192,29 +193,15 @@ function createPathChecker() {
 
 /** Replays `path` through a live actor (effects via `actor.on`), checking every step. */
 async function replay(path: StatePath<Snapshot, StrategyEvent>): Promise<void> {
-  const actor = createActor(machine, { input: INPUT });
-  const effects: StrategyEffect[] = [];
   const check = createPathChecker();
-  actor.on('effect', ({ effect }) => effects.push(effect));
-  actor.start();
-  const send = (step: { event: StrategyEvent }) => {
-    const prev = actor.getSnapshot();
-    effects.length = 0;
-    actor.send(step.event);
-    expect(check(prev, step.event, actor.getSnapshot(), [...effects])).toEqual([]);
-  };
-  await model.testPath(path, {
-    events: Object.fromEntries(STRATEGY_EVENT_TYPES.map((type) => [type, send])),
-    states: { '*': (state) => expect(keyOf(actor.getSnapshot())).toBe(keyOf(state)) },
-  });
-  actor.stop();
-}
-
-/** `node|eventType|n`: the n-th candidate transition (guard branch) of a node for an event. */
-function branchesTaken(snapshot: Snapshot, event: StrategyEvent): string[] {
-  return machine.getTransitionData(snapshot, event).map((t) => {
-    const candidates = t.source.transitions.get(t.eventType) ?? [];
-    return `${t.source.id}|${t.eventType}|${candidates.indexOf(t)}`;
+  await replayPath({
+    machine,
+    model,
+    path,
+    eventTypes: STRATEGY_EVENT_TYPES,
+    keyOf,
+    check,
+    input: INPUT,
   });
 }
 
@@ -255,7 +242,7 @@ describe('strategy machine model', () => {
         const [next, actions] = transition(machine, state, event);
         wrong.push(...stepViolations(state, event, next, collectStrategyEffects(actions)));
         pairs.add(`${valueOf(state)}|${event.type}`);
-        for (const branch of branchesTaken(state, event)) taken.add(branch);
+        for (const branch of branchesTaken(machine, state, event)) taken.add(branch);
       }
     }
     expect(wrong.slice(0, 5)).toEqual([]);

@@ -1,6 +1,8 @@
-// Test support for generated machines: the action and guard names a machine references. XState
-// silently ignores unknown names (DESIGN.md §5), so each machine's spec checks them against its
-// implementations with this walk.
+// Test support for generated machines (imported by specs only): the action and guard names a
+// machine references (XState silently ignores unknown ones), the guarded branches a step takes,
+// and replaying a model path through a live actor with a check at every step.
+import { expect } from 'vitest';
+import { createActor } from 'xstate';
 import type { AnyStateMachine, AnyStateNode } from 'xstate';
 
 /** Every action and guard name referenced anywhere in `machine` (entry, exit, transitions). */
@@ -30,4 +32,54 @@ export function referencedImplementations(machine: AnyStateMachine): {
   };
   walk(machine.root);
   return { actions, guards };
+}
+
+/** `node|eventType|n` for each transition `event` takes from `snapshot`: the n-th guarded branch. */
+export function branchesTaken(
+  machine: AnyStateMachine,
+  snapshot: unknown,
+  event: { type: string },
+): string[] {
+  return machine.getTransitionData(snapshot as never, event as never).map((t) => {
+    const candidates = t.source.transitions.get(t.eventType) ?? [];
+    return `${t.source.id}|${t.eventType}|${candidates.indexOf(t)}`;
+  });
+}
+
+/** A model's path replayer, as `createTestModel(...).testPath` takes one. */
+export interface PathModel<P> {
+  testPath(path: P, params: never): Promise<unknown>;
+}
+
+/**
+ * Replays a model path through a live actor (effects collected from `actor.on('effect')`), and
+ * fails the test on any violation `check` reports for a step, or when the actor's state key
+ * differs from the model's.
+ */
+export async function replayPath<P, S, E extends { type: string }, F>(options: {
+  machine: AnyStateMachine;
+  model: PathModel<P>;
+  path: P;
+  eventTypes: readonly string[];
+  keyOf: (snapshot: S) => string;
+  check: (prev: S, event: E, next: S, effects: F[]) => string[];
+  input?: unknown;
+}): Promise<void> {
+  const { machine, keyOf, check } = options;
+  const actor = createActor(machine, options.input === undefined ? {} : { input: options.input });
+  const effects: F[] = [];
+  actor.on('effect', ({ effect }: { effect: F }) => effects.push(effect));
+  actor.start();
+  const send = (step: { event: E }) => {
+    const prev = actor.getSnapshot() as S;
+    effects.length = 0;
+    actor.send(step.event);
+    expect(check(prev, step.event, actor.getSnapshot() as S, [...effects])).toEqual([]);
+  };
+  const params = {
+    events: Object.fromEntries(options.eventTypes.map((type) => [type, send])),
+    states: { '*': (state: S) => expect(keyOf(actor.getSnapshot() as S)).toBe(keyOf(state)) },
+  };
+  await options.model.testPath(options.path, params as never);
+  actor.stop();
 }
