@@ -151,3 +151,21 @@ export type {
   StrategyOutcome,
   StrategyShellEffect,
 } from './strategy.context.js';
+export { createCronMachine } from './cron.machine.js';
+export type { CronMachine, CronSnapshot } from './cron.machine.js';
+export {
+  CRON_EVENT_TYPES,
+  cronDeadlines,
+  nextTick,
+  parseCronReport,
+  recordAttempts,
+  toCronRunId,
+} from './cron.context.js';
+export type {
+  CronContext,
+  CronEffectEmitted,
+  CronEvent,
+  CronRunReport,
+  RunCronEffect,
+  TargetAttempts,
+} from './cron.context.js';
