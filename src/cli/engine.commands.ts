@@ -184,6 +184,26 @@ export function registerEngineCommands(program: Command): void {
     .addOption(output())
     .action(async (opts: Out) => (await import('./lock.command.js')).listSemaphores(opts));
 
+  const cron = program.command('cron').description('crons: enable, disable, run once, list');
+  for (const [verb, description] of [
+    ['enable', 'run the cron every interval (its schedule survives daemon restarts)'],
+    ['disable', 'stop the schedule (a run in progress finishes)'],
+    ['once', 'run the cron now, unless it is already running'],
+  ] as const)
+    cron
+      .command(verb)
+      .description(description)
+      .argument('<cron>')
+      .addOption(output())
+      .action(async (name: string, opts: Out) =>
+        (await import('./cron.command.js')).cronOp(verb, name, opts),
+      );
+  cron
+    .command('list')
+    .description('crons with their schedule, last run and response attempts')
+    .addOption(output())
+    .action(async (opts: Out) => (await import('./cron.command.js')).listCrons(opts));
+
   program
     .command('emit')
     .description(

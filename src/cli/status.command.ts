@@ -1,4 +1,5 @@
 // `oj status`, `oj emit` and `oj events`: the one-screen overview, custom events, and the journal.
+import type { CronView } from '../runtime/index.js';
 import { call } from './call.js';
 import { CliError, EXIT } from './errors.js';
 import { formatAgo, formatStatus } from './format.js';
@@ -19,6 +20,7 @@ interface Status {
     name: string;
     counts: { pending: number; active: number; done: number; dead: number };
   }[];
+  crons?: CronView[];
   failures: { id: string; name: string; error: string; at: number }[];
 }
 
@@ -48,6 +50,15 @@ export async function statusCommand(opts: { output: string }): Promise<void> {
   out.push(
     `queues: ${s.queues.map((q) => `${q.name} ${q.counts.pending} pending, ${q.counts.active} active, ${q.counts.dead} dead`).join('; ') || 'none used'}`,
   );
+  for (const c of s.crons ?? []) {
+    const state = c.running ? 'running' : c.enabled ? 'enabled' : 'disabled';
+    const last = c.lastRunAt ? `, last ${c.lastResult ?? 'run'} ${formatAgo(c.lastRunAt)}` : '';
+    out.push(`cron ${c.name}: ${state}, ${c.runs} runs${last}`);
+    for (const [target, t] of Object.entries(c.targets)) {
+      const steps = Object.entries(t.steps).map(([step, n]) => `${step}×${n}`);
+      out.push(`  ${target}: ${steps.join(', ')} (last ${t.lastStep} ${formatAgo(t.lastAt)})`);
+    }
+  }
   if (s.failures.length) {
     out.push('recent failures:');
     for (const f of s.failures)

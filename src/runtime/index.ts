@@ -15,6 +15,7 @@ export type {
   SemaphoreView,
   WorkerView,
 } from './engine/views.js';
+export type { CronView } from './engine/crons.js';
 export type { DaemonOptions, DaemonServices, ServicesContext, ServicesFactory } from './daemon.js';
 
 /** Runs a daemon in this process until it stops; resolves with its exit code (see daemon.ts). */

@@ -96,6 +96,10 @@ const ENGINE_METHODS = {
   ),
   status: defineMethod(z.object({ project: project.optional() }).strict()),
   'lock.list': defineMethod(z.object({ project }).strict()),
+  'cron.enable': defineMethod(z.object({ project, cron: id }).strict()),
+  'cron.disable': defineMethod(z.object({ project, cron: id }).strict()),
+  'cron.once': defineMethod(z.object({ project, cron: id }).strict()),
+  'cron.list': defineMethod(z.object({ project }).strict()),
   'lock.is-stale': defineMethod(z.object({ project, lock: id }).strict()),
   'lock.force-release': defineMethod(
     z.object({ project, lock: id, reason: z.string().optional() }).strict(),

@@ -10,6 +10,9 @@ import type { InflightEffect, PipelineContext } from '../../machines/index.js';
 import { parseSourceItems, runCapture } from '../../actors/index.js';
 import type { ShellRequest, ShellResult } from '../../actors/index.js';
 import { contentId } from './ids.js';
+import { runCronOnce } from './cron-run.js';
+import type { CronBundle } from './cron-run.js';
+import { cronContext } from './crons.js';
 import type { Clock } from '../clock.js';
 import type { RecordBody } from './records.js';
 import type { ActorEntry, EmittedEffect } from './supervisor.js';
@@ -92,6 +95,8 @@ export class Dispatcher {
         return; // nothing can be held while acquiring is unsupported
       case 'pollSource':
         return this.#poll(entry, effect.id);
+      case 'runCron':
+        return this.#cron(entry, effect.id);
       case 'notify':
         this.#deps.log(
           'warn',
@@ -231,6 +236,36 @@ export class Dispatcher {
           error: result.error ?? 'failed',
           ...(result.exitCode === null ? {} : { exitCode: result.exitCode }),
         });
+    });
+  }
+
+  /** One run of a cron: its script and monitors; the report (attempts, errors) goes back as output. */
+  #cron(entry: ActorEntry, id: string): void {
+    const bundle = this.#deps.bundle(entry.meta.defHash) as CronBundle;
+    const project = entry.meta.project;
+    const env = this.#deps.buildEnv(this.#deps.baseEnv, {
+      OJ_STATE_DIR: this.#deps.stateDir,
+      OJ_PROJECT: project,
+      OJ_CRON: bundle.cron.name,
+    });
+    this.#track(id, async (signal) => {
+      const report = await runCronOnce(bundle, cronContext(entry), id, {
+        project,
+        stateDir: this.#deps.stateDir,
+        env,
+        now: () => this.#deps.clock.now(),
+        runShell: this.#deps.runShell,
+        log: this.#deps.log,
+        signal,
+      });
+      for (const error of report.errors)
+        this.#deps.log('warn', `cron ${bundle.cron.qualified}: ${error}`);
+      this.#deps.submit({
+        type: 'effect:done',
+        actor: entry.id,
+        effect: id,
+        output: JSON.stringify(report),
+      });
     });
   }
 

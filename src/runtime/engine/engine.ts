@@ -17,6 +17,7 @@ import type { DispatchDeps } from './dispatch.js';
 import { eventNames, HOOKS, INPUTS } from './records.js';
 import type { JournalEntry, RecordBody } from './records.js';
 import { Checkpoints } from './checkpoints.js';
+import { cronMachine, interruptedCronRuns, routeCron } from './crons.js';
 import type { StoredActor } from './checkpoints.js';
 import { queueId, workerId } from './ids.js';
 import {
@@ -336,6 +337,10 @@ export class Engine {
           this.#send(lock, { type: 'lock.force_release', at: e.at, reason: e.reason }, touched);
         return;
       }
+      case 'cron:enable':
+      case 'cron:disable':
+      case 'cron:once':
+        return routeCron(this.#host, e, touched);
       case 'event:emit':
         return this.#wakeOnEvent(e.project, e.name, e, touched);
     }
@@ -617,7 +622,9 @@ export class Engine {
               ? createWorkerMachine(this.definition<WorkerDef>(meta.defHash))
               : kind === 'strategy'
                 ? strategyMachine(meta, (hash) => this.#bundle(hash))
-                : resourceMachine(kind, meta, (hash) => this.#bundle(hash));
+                : kind === 'cron'
+                  ? cronMachine(meta.defHash, (hash) => this.#bundle(hash))
+                  : resourceMachine(kind, meta, (hash) => this.#bundle(hash));
       const entry = this.#sup.spawn(id, kind, machine, meta, { snapshot: xstate as never });
       if (kind === 'pipeline') {
         const view = toPipelineView(entry);
@@ -648,14 +655,20 @@ export class Engine {
       if (current) inflight.add(current);
     }
     this.#dispatch.sweep(inflight);
-    for (const run of this.#sup.all('strategy')) {
-      const current = (run.actor.getSnapshot() as { context: { inflight: string | null } }).context
-        .inflight;
-      if (current)
+    const interrupted = [
+      ...this.#sup.all('strategy').map((run) => ({
+        actor: run.id,
+        effect: (run.actor.getSnapshot() as { context: { inflight: string | null } }).context
+          .inflight,
+      })),
+      ...interruptedCronRuns(this.#sup),
+    ];
+    for (const { actor, effect } of interrupted) {
+      if (effect)
         void this.submit({
           type: 'effect:failed',
-          actor: run.id,
-          effect: current,
+          actor,
+          effect,
           error: 'interrupted by a daemon restart',
         });
     }

@@ -9,6 +9,9 @@ import type { Store } from '../store/index.js';
 import { pipelineLogPath } from './dispatch.js';
 import { contentId } from './ids.js';
 import { lockId, semaphoreId } from './resources.js';
+import { cronBundle, cronId, toCronView } from './crons.js';
+import type { CronView } from './crons.js';
+import type { CronBundle } from './cron-run.js';
 import { isLockStale } from '../../machines/index.js';
 import type { Engine } from './engine.js';
 import { queueId, workerId } from './ids.js';
@@ -310,6 +313,13 @@ export function createEngineHandlers(deps: HandlerDeps): Record<string, Handler>
       });
       return lockView(p.project, def.qualified, def.name);
     },
+    'cron.enable': async (p: { project: string; cron: string }) => cronOp(p, 'cron:enable'),
+    'cron.disable': async (p: { project: string; cron: string }) => cronOp(p, 'cron:disable'),
+    'cron.once': async (p: { project: string; cron: string }) => cronOp(p, 'cron:once'),
+    'cron.list': async (p: { project: string }) =>
+      Object.values(project(p.project).cron).map((def) =>
+        toCronView(p.project, def, engine.actor(cronId(p.project, def.qualified))),
+      ),
     'semaphore.list': async (p: { project: string }) =>
       Object.values(project(p.project).semaphore).map((def) => {
         const entry = engine.actor(semaphoreId(p.project, def.qualified));
@@ -348,6 +358,13 @@ export function createEngineHandlers(deps: HandlerDeps): Record<string, Handler>
             const v = toQueueView(e);
             return { name: v.name, queue: v.queue, counts: v.counts };
           }),
+        crons: engine
+          .actors('cron')
+          .filter((e) => !p.project || e.meta.project === p.project)
+          .map((e) => {
+            const def = engine.definition<CronBundle>(e.meta.defHash).cron;
+            return toCronView(e.meta.project, def, e);
+          }),
         failures: context.failures.filter(
           (f) => !p.project || pipelines.some((v) => v.id === f.id),
         ),
@@ -380,6 +397,18 @@ export function createEngineHandlers(deps: HandlerDeps): Record<string, Handler>
       fail('BAD_STATE', `item "${item.id}" is done; add it again to process it again`);
     await engine.submit({ type, project: p.project, queue: def.qualified, item: item.id });
     return { queue: def.qualified, id: item.id };
+  }
+
+  async function cronOp(
+    p: { project: string; cron: string },
+    type: 'cron:enable' | 'cron:disable' | 'cron:once',
+  ): Promise<CronView> {
+    const proj = project(p.project);
+    const def = find(proj.cron, p.cron, 'cron');
+    const { hash, bundle } = cronBundle(proj, def);
+    await store.putDefinition(hash, bundle);
+    await engine.submit({ type, project: p.project, cron: def.qualified, defHash: hash });
+    return toCronView(p.project, def, engine.actor(cronId(p.project, def.qualified)));
   }
 
   async function workerOp(

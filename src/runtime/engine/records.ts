@@ -51,7 +51,14 @@ export type RecordBody =
   | { type: 'worker:stop'; project: string; worker: string }
   | { type: 'worker:wake'; project: string; worker: string }
   | { type: 'event:emit'; project: string; name: string; data: Record<string, string> }
-  | { type: 'lock:force_release'; project: string; lock: string; reason: string };
+  | { type: 'lock:force_release'; project: string; lock: string; reason: string }
+  | {
+      type: 'cron:enable' | 'cron:disable' | 'cron:once';
+      project: string;
+      cron: string;
+      /** The cron's definition (content hash) at the time of the request. */
+      defHash: string;
+    };
 
 export type RecordType = RecordBody['type'];
 
@@ -95,6 +102,9 @@ export const INPUTS = new Set<string>([
   'worker:stop',
   'worker:wake',
   'lock:force_release',
+  'cron:enable',
+  'cron:disable',
+  'cron:once',
   'event:emit',
 ]);
 

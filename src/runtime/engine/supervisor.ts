@@ -4,7 +4,8 @@
 import { createActor } from 'xstate';
 import type { AnyActorRef, AnyStateMachine, Snapshot } from 'xstate';
 
-export type ActorKind = 'pipeline' | 'queue' | 'worker' | 'lock' | 'semaphore' | 'strategy';
+export type ActorKind =
+  'pipeline' | 'queue' | 'worker' | 'lock' | 'semaphore' | 'strategy' | 'cron';
 
 /** What the engine knows about an actor besides its machine state (persisted with it). */
 export interface ActorMeta {
