@@ -169,3 +169,20 @@ export type {
   RunCronEffect,
   TargetAttempts,
 } from './cron.context.js';
+export { createGuardMachine } from './guard.machine.js';
+export type { GuardMachine, GuardSnapshot } from './guard.machine.js';
+export {
+  GUARD_EVENT_TYPES,
+  TIMEOUT_DEADLINE_ID,
+  guardDeadlines,
+  guardOutcome,
+  toRetryDeadlineId,
+} from './guard.context.js';
+export type {
+  EvalConditionEffect,
+  GuardContext,
+  GuardEffectEmitted,
+  GuardEvent,
+  GuardInput,
+  GuardOutcome,
+} from './guard.context.js';
