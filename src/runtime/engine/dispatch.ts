@@ -6,7 +6,10 @@ import { ProcessGroups } from './groups.js';
 import { matchesEventPattern } from './wake.js';
 import { interpolateShell, interpolateText } from '../../runbook/index.js';
 import type { GuardDef, PipelineBundle, QueueDef } from '../../runbook/index.js';
-import type { InflightEffect, PipelineContext } from '../../machines/index.js';
+import { TIMEOUT_DEADLINE_ID, createGuardMachine, guardDeadlines } from '../../machines/index.js';
+import type { GuardMachine, InflightEffect, PipelineContext } from '../../machines/index.js';
+import { createActor } from 'xstate';
+import type { Actor } from 'xstate';
 import { parseSourceItems, runCapture } from '../../actors/index.js';
 import type { ShellRequest, ShellResult } from '../../actors/index.js';
 import { contentId } from './ids.js';
@@ -360,7 +363,6 @@ export class Dispatcher {
       return;
     }
     const { clock } = this.#deps;
-    const deadline = guard.timeoutMs === undefined ? Infinity : clock.now() + guard.timeoutMs;
     const inputs = this.#phaseInputs(entry, phase);
     this.#track(id, async (signal) => {
       const vars = inputs.length ? await this.#evaluateInputs(entry, inputs, phase, signal) : {};
@@ -384,50 +386,79 @@ export class Dispatcher {
         const patterns = guard.wakeOn.map((p) => interpolateText(p, { ...request.vars }));
         wake = new EventWaiter(patterns, this.#deps.onEvent, clock);
       }
-      const tries = wake ? Infinity : guard.retry.max + 1;
       let last: ShellResult | undefined;
+      // The guard machine decides (try again, wait, give up); this loop runs what it asks for.
+      const machine = createActor(createGuardMachine(guard), {
+        input: { id, at: clock.now() },
+      }).start();
       try {
-        for (let attempt = 1; attempt <= tries; attempt++) {
-          last = await this.#deps.runShell({ ...request.value, signal });
-          if (last.ok) {
-            this.#deps.submit({ type: 'effect:done', actor: entry.id, effect: id });
-            return;
-          }
-          if (signal.aborted || attempt === tries) break;
-          if (!wake && clock.now() + guard.retry.intervalMs > deadline) break;
-          const of = wake
-            ? `waiting for ${guard.wakeOn.join(' or ')}`
-            : `try ${attempt} of ${tries}`;
-          this.#deps.submit({
-            type: 'effect:progress',
-            actor: entry.id,
-            effect: id,
-            waiting: true,
-            reason: `guard "${guard.name}" not met (${of}): ${last.error ?? 'failed'}`,
-          });
-          if (wake) {
-            if (!(await wake.next(deadline, signal))) break;
+        while (machine.getSnapshot().status === 'active') {
+          const snapshot = machine.getSnapshot();
+          if (signal.aborted) {
+            machine.send({ type: 'guard.cancel', at: clock.now() });
+          } else if (snapshot.value === 'evaluating') {
+            last = await this.#deps.runShell({ ...request.value, signal });
+            const result = { type: 'guard.result', at: clock.now(), met: last.ok } as const;
+            machine.send(last.error ? { ...result, error: last.error } : result);
+            if (machine.getSnapshot().value !== 'waiting') continue;
+            const { tries } = machine.getSnapshot().context;
+            const of = wake
+              ? `waiting for ${guard.wakeOn.join(' or ')}`
+              : `try ${tries} of ${guard.retry.max + 1}`;
+            this.#deps.submit({
+              type: 'effect:progress',
+              actor: entry.id,
+              effect: id,
+              waiting: true,
+              reason: `guard "${guard.name}" not met (${of}): ${last.error ?? 'failed'}`,
+            });
           } else {
-            await sleepUntil(clock, clock.now() + guard.retry.intervalMs, signal);
+            await this.#waitForGuard(machine, wake, signal);
           }
         }
       } finally {
         wake?.stop();
       }
-      const timedOut = clock.now() >= deadline;
-      const why = timedOut
-        ? 'timed out'
-        : wake
-          ? 'not met'
-          : `not met after ${tries} ${tries === 1 ? 'try' : 'tries'}`;
+      const { value, context } = machine.getSnapshot();
+      if (value === 'met') {
+        this.#deps.submit({ type: 'effect:done', actor: entry.id, effect: id });
+        return;
+      }
       this.#deps.submit({
         type: 'effect:failed',
         actor: entry.id,
         effect: id,
-        error: `condition ${why}: ${last?.error ?? 'failed'}`,
+        error: `condition ${context.outcome ?? 'not met'}: ${last?.error ?? 'failed'}`,
         ...(last?.exitCode == null ? {} : { exitCode: last.exitCode }),
       });
     });
+  }
+
+  /** A waiting guard: until its next try (polling), a `wake_on` event, or its timeout. */
+  async #waitForGuard(
+    machine: Actor<GuardMachine>,
+    wake: EventWaiter | undefined,
+    signal: AbortSignal,
+  ): Promise<void> {
+    const { clock } = this.#deps;
+    const deadlines = guardDeadlines(machine.getSnapshot());
+    const timeout = deadlines.find((d) => d.id === TIMEOUT_DEADLINE_ID);
+    const retry = deadlines.find((d) => d.id !== TIMEOUT_DEADLINE_ID);
+    const until = Math.min(retry?.at ?? Infinity, timeout?.at ?? Infinity);
+    if (wake) {
+      if (await wake.next(until, signal))
+        return machine.send({ type: 'guard.wake', at: clock.now() });
+    } else if (until !== Infinity) {
+      await sleepUntil(clock, until, signal);
+    }
+    if (signal.aborted) return;
+    const at = clock.now();
+    const due = deadlines.filter((d) => d.at <= at).sort((a, b) => a.at - b.at);
+    if (due.length === 0 && until === Infinity) {
+      machine.send({ type: 'guard.cancel', at }); // nothing can wake it: never hang silently
+      return;
+    }
+    for (const d of due) machine.send({ type: 'deadline', at, id: d.id });
   }
 
   /** Runs an `[events]` hook for a pipeline (fire and forget; its output goes to the pipeline's log). */
