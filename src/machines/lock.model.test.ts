@@ -4,10 +4,9 @@
 
 import { adjacencyMapToArray, createTestModel, getStateNodes } from '@xstate/graph';
 import type { StatePath } from '@xstate/graph';
-import fc from 'fast-check';
-import { branchesTaken, replayPath } from './testing.js';
+import { branchesTaken, replayPath, walkRandomPaths } from './testing.js';
 import { describe, expect, it } from 'vitest';
-import { initialTransition, transition } from 'xstate';
+import { transition } from 'xstate';
 import { createLockDef } from './lock.fixtures.js';
 import {
   LOCK_EVENT_TYPES,
@@ -329,20 +328,13 @@ describe('lock machine model', () => {
   });
 
   it('holds the invariants along long random paths', () => {
-    fc.assert(
-      fc.property(fc.array(fc.nat(), { maxLength: 60 }), (choices) => {
-        let [snapshot] = initialTransition(machine);
-        const check = createPathChecker();
-        for (const choice of choices) {
-          const options = [...liveEvents(snapshot), ...ignoredEvents(snapshot)];
-          const event = options[choice % options.length];
-          if (event === undefined) continue;
-          const [next, actions] = transition(machine, snapshot, event);
-          expect(check(snapshot, event, next, collectLockEffects(actions))).toEqual([]);
-          snapshot = next;
-        }
-      }),
-      { numRuns: 300 },
-    );
+    walkRandomPaths({
+      machine,
+      maxLength: 60,
+      numRuns: 300,
+      events: (snapshot: Snapshot) => [...liveEvents(snapshot), ...ignoredEvents(snapshot)],
+      collectEffects: collectLockEffects,
+      checker: createPathChecker,
+    });
   });
 });

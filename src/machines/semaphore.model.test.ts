@@ -5,10 +5,9 @@
 
 import { adjacencyMapToArray, createTestModel, getStateNodes } from '@xstate/graph';
 import type { StatePath } from '@xstate/graph';
-import fc from 'fast-check';
-import { branchesTaken, replayPath } from './testing.js';
+import { branchesTaken, replayPath, walkRandomPaths } from './testing.js';
 import { describe, expect, it } from 'vitest';
-import { initialTransition, transition } from 'xstate';
+import { transition } from 'xstate';
 import { createSemaphoreDef } from './semaphore.fixtures.js';
 import {
   SEMAPHORE_EVENT_TYPES,
@@ -373,20 +372,13 @@ describe('semaphore machine model', () => {
   });
 
   it('holds the invariants along long random paths', () => {
-    fc.assert(
-      fc.property(fc.array(fc.nat(), { maxLength: 60 }), (choices) => {
-        let [snapshot] = initialTransition(machine);
-        const check = createPathChecker();
-        for (const choice of choices) {
-          const options = [...liveEvents(snapshot), ...ignoredEvents(snapshot)];
-          const event = options[choice % options.length];
-          if (event === undefined) continue;
-          const [next, actions] = transition(machine, snapshot, event);
-          expect(check(snapshot, event, next, collectSemaphoreEffects(actions))).toEqual([]);
-          snapshot = next;
-        }
-      }),
-      { numRuns: 300 },
-    );
+    walkRandomPaths({
+      machine,
+      maxLength: 60,
+      numRuns: 300,
+      events: (snapshot: Snapshot) => [...liveEvents(snapshot), ...ignoredEvents(snapshot)],
+      collectEffects: collectSemaphoreEffects,
+      checker: createPathChecker,
+    });
   });
 });

@@ -5,10 +5,9 @@
 
 import { createTestModel, getStateNodes } from '@xstate/graph';
 import type { StatePath } from '@xstate/graph';
-import fc from 'fast-check';
-import { branchesTaken, replayPath } from './testing.js';
+import { branchesTaken, replayPath, walkRandomPaths } from './testing.js';
 import { describe, expect, it } from 'vitest';
-import { initialTransition, transition } from 'xstate';
+import { transition } from 'xstate';
 import { INPUT, RUN, createStrategyDef } from './strategy.fixtures.js';
 import {
   STRATEGY_EVENT_TYPES,
@@ -258,20 +257,14 @@ describe('strategy machine model', () => {
   });
 
   it('holds the invariants along long random paths', () => {
-    fc.assert(
-      fc.property(fc.array(fc.nat(), { maxLength: 40 }), (choices) => {
-        let [snapshot] = initialTransition(machine, INPUT);
-        const check = createPathChecker();
-        for (const choice of choices) {
-          const options = [...liveEvents(snapshot), ...ignoredEvents(snapshot)];
-          const event = options[choice % options.length];
-          if (event === undefined) continue;
-          const [next, actions] = transition(machine, snapshot, event);
-          expect(check(snapshot, event, next, collectStrategyEffects(actions))).toEqual([]);
-          snapshot = next;
-        }
-      }),
-      { numRuns: 300 },
-    );
+    walkRandomPaths({
+      machine,
+      input: INPUT,
+      maxLength: 40,
+      numRuns: 300,
+      events: (snapshot: Snapshot) => [...liveEvents(snapshot), ...ignoredEvents(snapshot)],
+      collectEffects: collectStrategyEffects,
+      checker: createPathChecker,
+    });
   });
 });

@@ -1,8 +1,9 @@
 // Test support for generated machines (imported by specs only): the action and guard names a
 // machine references (XState silently ignores unknown ones), the guarded branches a step takes,
-// and replaying a model path through a live actor with a check at every step.
+// replaying a model path through a live actor with a check at every step, and long random walks.
+import fc from 'fast-check';
 import { expect } from 'vitest';
-import { createActor } from 'xstate';
+import { createActor, initialTransition, transition } from 'xstate';
 import type { AnyStateMachine, AnyStateNode } from 'xstate';
 
 /** Every action and guard name referenced anywhere in `machine` (entry, exit, transitions). */
@@ -82,4 +83,35 @@ export async function replayPath<P, S, E extends { type: string }, F>(options: {
   };
   await options.model.testPath(options.path, params as never);
   actor.stop();
+}
+
+/**
+ * fast-check walks `numRuns` random paths of up to `maxLength` steps from the initial state, each
+ * step picking one of `events(snapshot)` and failing on any violation a fresh `checker()` reports.
+ */
+export function walkRandomPaths<S, E extends { type: string }, F>(options: {
+  machine: AnyStateMachine;
+  input?: unknown;
+  maxLength: number;
+  numRuns: number;
+  events: (snapshot: S) => E[];
+  collectEffects: (actions: never) => F[];
+  checker: () => (prev: S, event: E, next: S, effects: F[]) => string[];
+}): void {
+  const { machine, events, collectEffects } = options;
+  fc.assert(
+    fc.property(fc.array(fc.nat(), { maxLength: options.maxLength }), (choices) => {
+      let [snapshot] = initialTransition(machine, options.input as never) as unknown as [S];
+      const check = options.checker();
+      for (const choice of choices) {
+        const choicesHere = events(snapshot);
+        const event = choicesHere[choice % choicesHere.length];
+        if (event === undefined) continue;
+        const [next, actions] = transition(machine, snapshot as never, event as never);
+        expect(check(snapshot, event, next as S, collectEffects(actions as never))).toEqual([]);
+        snapshot = next as S;
+      }
+    }),
+    { numRuns: options.numRuns },
+  );
 }
