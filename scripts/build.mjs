@@ -13,7 +13,14 @@ const external = ['lmdb', 'node-pty', 'piscina', 'msgpackr', 'bufferutil', 'utf-
 const staging = `dist.build-${process.pid}`;
 await build({
   absWorkingDir: root,
-  entryPoints: { oj: 'src/cli/main.ts', lib: 'src/lib.ts', ojd: 'src/runtime/daemon-main.ts' },
+  entryPoints: {
+    oj: 'src/cli/main.ts',
+    lib: 'src/lib.ts',
+    ojd: 'src/runtime/daemon-main.ts',
+    'session-host': 'src/session/host-main.ts',
+    'session-hook': 'src/session/hook-main.ts',
+    'fake-agent': 'src/fake-agent/main.ts',
+  },
   outdir: staging,
   bundle: true,
   splitting: true, // each command's heavy modules become their own lazily loaded chunk
