@@ -186,3 +186,23 @@ export type {
   GuardInput,
   GuardOutcome,
 } from './guard.context.js';
+export { createAgentMachine } from './agent.machine.js';
+export type { AgentMachine, AgentSnapshot } from './agent.machine.js';
+export {
+  AGENT_EVENT_TYPES,
+  DECISION_OPTIONS,
+  agentDeadlines,
+  parseAgentEpoch,
+  toAgentEpoch,
+} from './agent.context.js';
+export type {
+  AgentContext,
+  AgentDecision,
+  AgentEffect,
+  AgentEvent,
+  AgentInput,
+  AgentSessionState,
+  EscalationCause,
+  SessionRef,
+} from './agent.context.js';
+export { isPrintMode } from './agent.policy.js';
