@@ -47,6 +47,7 @@ export async function showPipeline(
   const lines = [
     `${p.id}  ${p.name}  (${p.pipeline})`,
     `  status:  ${formatStatus(p.status)}${p.phase ? ` at phase "${p.phase}"` : ''}`,
+    ...(p.waitingFor ? [`  why:     ${p.waitingFor}`] : []),
     ...(p.error ? [`  error:   ${p.error}`] : []),
     `  inputs:  ${
       Object.entries(p.inputs)

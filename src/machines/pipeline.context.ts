@@ -57,6 +57,8 @@ export interface PipelineContext {
   held: HeldResource[];
   /** Why the in-flight effect is waiting (an unmet guard the executor retries), if it is. */
   waitingFor: string | null;
+  /** Why the phase's agent waits for a human decision (status `escalated`); absent in old snapshots. */
+  escalatedFor?: string | null;
   /** The failure that put the pipeline where it is; cleared by resume/transition. */
   error: string | null;
   disposition: Disposition | null;
@@ -96,7 +98,14 @@ export type PipelineEvent =
   | { type: 'pipeline.resume'; at: number }
   | { type: 'effect.done'; id: string; at: number; output?: unknown }
   | { type: 'effect.failed'; id: string; at: number; error: string; exitCode?: number }
-  | { type: 'effect.progress'; id: string; at: number; waiting: boolean; reason?: string }
+  | {
+      type: 'effect.progress';
+      id: string;
+      at: number;
+      waiting: boolean;
+      reason?: string;
+      escalated?: boolean;
+    }
   | { type: 'deadline'; id: string; at: number };
 
 export const PIPELINE_STATUSES = [
@@ -211,7 +220,8 @@ export function toPipelineStatus(snapshot: {
     case 'cancelled':
       return state;
     default: {
-      const { inflight, waitingFor } = snapshot.context;
+      const { inflight, waitingFor, escalatedFor } = snapshot.context;
+      if (escalatedFor) return 'escalated';
       const acquiring = inflight?.step === 'lock' || inflight?.step === 'semaphore';
       return acquiring || waitingFor !== null ? 'waiting' : 'running';
     }

@@ -191,6 +191,7 @@ export function createPipelineMachine(def: PipelineDef) {
       deadline: null,
       held: [],
       waitingFor: null,
+      escalatedFor: null,
       error: null,
       disposition: null,
       cancelReason: null,

@@ -182,6 +182,7 @@ export function setupPipeline(def: PipelineDef) {
         enqueue.assign({
           inflight: { id: effect.id, kind: effect.kind, phase, step, index },
           waitingFor: null,
+          escalatedFor: null,
         });
         enqueue.emit({ type: 'effect', effect });
       }),
@@ -202,11 +203,14 @@ export function setupPipeline(def: PipelineDef) {
               : null;
         return held === null ? {} : { held: [...context.held, held] };
       }),
-      setWaiting: assign(({ event }) =>
-        event.type === 'effect.progress' && event.waiting
-          ? { waitingFor: event.reason ?? 'waiting' }
-          : { waitingFor: null },
-      ),
+      // An agent's open decision escalates the pipeline without ending the phase.
+      setWaiting: assign(({ event }) => {
+        if (event.type !== 'effect.progress' || !event.waiting)
+          return { waitingFor: null, escalatedFor: null };
+        return event.escalated
+          ? { waitingFor: null, escalatedFor: event.reason ?? 'needs a human' }
+          : { waitingFor: event.reason ?? 'waiting', escalatedFor: null };
+      }),
       // Leaving a phase settles everything that belonged to it, whichever way it is left: the
       // in-flight effect is cancelled unless it is the one reporting, grants are given back.
       leavePhase: enqueueActions(({ context, event, enqueue }, { phase }: PhaseParams) => {
@@ -226,6 +230,7 @@ export function setupPipeline(def: PipelineDef) {
           deadline: null,
           held: [],
           waitingFor: null,
+          escalatedFor: null,
           history: closeVisit(context.history, phase, event.at, toPhaseOutcome(event)),
           ...(error === null ? {} : { error }),
         });

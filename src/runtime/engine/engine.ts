@@ -27,7 +27,14 @@ import {
   resourceMachine,
 } from './resources.js';
 import type { EngineHost } from './host.js';
-import { settleStrategy, startStrategy, strategyMachine, takeItems } from './work.js';
+import {
+  ensureQueue,
+  ensureWorker,
+  settleStrategy,
+  startStrategy,
+  strategyMachine,
+  takeItems,
+} from './work.js';
 import { Supervisor } from './supervisor.js';
 import { DeadlineTimers } from './timers.js';
 import type { ActorEntry, ActorMeta, EmittedEffect } from './supervisor.js';
@@ -282,7 +289,7 @@ export class Engine {
         return this.#toActor(e.actor, { type: 'deadline', id: e.deadline, at: e.at }, touched);
       }
       case 'queue:add': {
-        const queue = this.#ensureQueue(e.project, e.queue, e.defHash, e.at, touched);
+        const queue = ensureQueue(this.#host, e.project, e.queue, e.defHash, e.at, touched);
         this.#send(queue, { type: 'queue.add', at: e.at, item: e.item }, touched);
         this.#wakeWorkersOf(e.project, e.queue, e.at, touched);
         return;
@@ -305,7 +312,8 @@ export class Engine {
         return;
       }
       case 'worker:start': {
-        const worker = this.#ensureWorker(
+        const worker = ensureWorker(
+          this.#host,
           e.project,
           e.worker,
           e.defHash,
@@ -313,7 +321,8 @@ export class Engine {
           e.at,
           touched,
         );
-        this.#ensureQueue(
+        ensureQueue(
+          this.#host,
           e.project,
           this.definition<WorkerDef>(e.defHash).queue,
           e.queueHash,
@@ -491,66 +500,6 @@ export class Engine {
       entry,
       { type: 'pipeline.start', at: meta.createdAt, inputs } as never,
       touched,
-    );
-  }
-
-  #ensureQueue(
-    project: string,
-    qualified: string,
-    defHash: string | undefined,
-    at: number,
-    touched: Set<string>,
-  ): ActorEntry {
-    const id = queueId(project, qualified);
-    const existing = this.#sup.get(id);
-    if (existing) {
-      if (defHash && defHash !== existing.meta.defHash)
-        this.#sup.rebuild(
-          existing,
-          createQueueMachine(this.definition<QueueDef>(defHash)),
-          defHash,
-        );
-      return existing;
-    }
-    if (!defHash) throw new Error(`queue ${qualified} has no definition`);
-    const entry = this.#sup.spawn(
-      id,
-      'queue',
-      createQueueMachine(this.definition<QueueDef>(defHash)),
-      { project, qualified, defHash, createdAt: at },
-      {},
-    );
-    this.#send(entry, { type: 'queue.start', at }, touched);
-    return entry;
-  }
-
-  #ensureWorker(
-    project: string,
-    qualified: string,
-    defHash: string,
-    handlerHash: string,
-    at: number,
-    touched: Set<string>,
-  ): ActorEntry {
-    const id = workerId(project, qualified);
-    const existing = this.#sup.get(id);
-    if (existing) {
-      existing.meta.handlerHash = handlerHash;
-      if (defHash !== existing.meta.defHash)
-        this.#sup.rebuild(
-          existing,
-          createWorkerMachine(this.definition<WorkerDef>(defHash)),
-          defHash,
-        );
-      touched.add(id);
-      return existing;
-    }
-    return this.#sup.spawn(
-      id,
-      'worker',
-      createWorkerMachine(this.definition<WorkerDef>(defHash)),
-      { project, qualified, defHash, handlerHash, createdAt: at },
-      {},
     );
   }
 

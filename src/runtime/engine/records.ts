@@ -1,6 +1,7 @@
 // The journal's records: every input to the engine (a CLI request, an effect's result, a timer
 // firing) is one of these, committed before it is processed. Types are `noun:verb`, as users see
 // them in `oj events`.
+import type { AgentContext, AgentSessionState, SessionRef } from '../../machines/index.js';
 import type { EventHook } from '../../runbook/index.js';
 
 /** Where a pipeline came from when a worker took a queue item for it. */
@@ -58,7 +59,27 @@ export type RecordBody =
       cron: string;
       /** The cron's definition (content hash) at the time of the request. */
       defHash: string;
-    };
+    }
+  | { type: 'agent:spawned'; actor: string; generation: number; session: SessionRef }
+  | {
+      type: 'agent:state';
+      actor: string;
+      generation: number;
+      state: AgentSessionState;
+      prompt?: AgentContext['prompt'];
+      error?: string;
+    }
+  | { type: 'agent:activity'; actor: string; generation: number }
+  | {
+      type: 'agent:exited';
+      actor: string;
+      generation: number;
+      code: number | null;
+      signal: string | null;
+    }
+  /** `oj done [--error]` from a phase command or agent: `epoch` says which run it speaks for. */
+  | { type: 'phase:done'; pipeline: string; epoch: string; error?: string }
+  | { type: 'decision:resolve'; decision: string; option: string; message?: string };
 
 export type RecordType = RecordBody['type'];
 
@@ -106,6 +127,12 @@ export const INPUTS = new Set<string>([
   'cron:disable',
   'cron:once',
   'event:emit',
+  'agent:spawned',
+  'agent:state',
+  'agent:activity',
+  'agent:exited',
+  'phase:done',
+  'decision:resolve',
 ]);
 
 /**

@@ -31,6 +31,8 @@ export interface PipelineView {
   startedAt: number | null;
   endedAt: number | null;
   item?: { queue: string; item: string; worker: string };
+  /** Why a `waiting` or `escalated` pipeline is stopped (a guard, lock, or a decision). */
+  waitingFor?: string;
 }
 
 export function toPipelineView(entry: ActorEntry): PipelineView {
@@ -50,6 +52,8 @@ export function toPipelineView(entry: ActorEntry): PipelineView {
     endedAt: ctx.endedAt,
   };
   if (entry.meta.item) view.item = entry.meta.item;
+  const why = ctx.waitingFor ?? ctx.escalatedFor;
+  if (why && (view.status === 'waiting' || view.status === 'escalated')) view.waitingFor = why;
   return view;
 }
 

@@ -1,9 +1,15 @@
-// Deterministic coordination inside one journal input: a worker taking queue items (each becomes
-// a pipeline), and a phase's strategy run as its own actor whose outcome completes the phase.
-import { createStrategyMachine, strategyOutcome, takeableItems } from '../../machines/index.js';
-import type { PipelineBundle } from '../../runbook/index.js';
+// Deterministic coordination inside one journal input: queue and worker actors created on demand,
+// a worker taking queue items (each becomes a pipeline), and a phase's strategy run as its own actor whose outcome completes the phase.
+import {
+  createQueueMachine,
+  createStrategyMachine,
+  createWorkerMachine,
+  strategyOutcome,
+  takeableItems,
+} from '../../machines/index.js';
+import type { PipelineBundle, QueueDef, WorkerDef } from '../../runbook/index.js';
 import type { EngineHost } from './host.js';
-import { queueId, toInputs } from './ids.js';
+import { queueId, toInputs, workerId } from './ids.js';
 import type { JournalEntry } from './records.js';
 import type { ActorEntry, ActorMeta, EmittedEffect } from './supervisor.js';
 
@@ -117,4 +123,60 @@ export function settleStrategy(
   }
   host.sup.remove(run.id);
   host.forget(run.id);
+}
+
+/** The queue actor of `qualified`, created (or rebuilt for a newer definition) as needed. */
+export function ensureQueue(
+  host: EngineHost,
+  project: string,
+  qualified: string,
+  defHash: string | undefined,
+  at: number,
+  touched: Set<string>,
+): ActorEntry {
+  const id = queueId(project, qualified);
+  const existing = host.sup.get(id);
+  if (existing) {
+    if (defHash && defHash !== existing.meta.defHash)
+      host.sup.rebuild(existing, createQueueMachine(host.bundle(defHash) as QueueDef), defHash);
+    return existing;
+  }
+  if (!defHash) throw new Error(`queue ${qualified} has no definition`);
+  const entry = host.sup.spawn(
+    id,
+    'queue',
+    createQueueMachine(host.bundle(defHash) as QueueDef),
+    { project, qualified, defHash, createdAt: at },
+    {},
+  );
+  host.send(entry, { type: 'queue.start', at }, touched);
+  return entry;
+}
+
+/** The worker actor of `qualified`, created (or rebuilt for a newer definition) as needed. */
+export function ensureWorker(
+  host: EngineHost,
+  project: string,
+  qualified: string,
+  defHash: string,
+  handlerHash: string,
+  at: number,
+  touched: Set<string>,
+): ActorEntry {
+  const id = workerId(project, qualified);
+  const existing = host.sup.get(id);
+  if (existing) {
+    existing.meta.handlerHash = handlerHash;
+    if (defHash !== existing.meta.defHash)
+      host.sup.rebuild(existing, createWorkerMachine(host.bundle(defHash) as WorkerDef), defHash);
+    touched.add(id);
+    return existing;
+  }
+  return host.sup.spawn(
+    id,
+    'worker',
+    createWorkerMachine(host.bundle(defHash) as WorkerDef),
+    { project, qualified, defHash, handlerHash, createdAt: at },
+    {},
+  );
 }
