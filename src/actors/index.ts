@@ -4,3 +4,10 @@ export { buildShellEnv, runShell } from './shell.actor.js';
 export type { ShellClock, ShellDeps, ShellRequest, ShellResult } from './shell.actor.js';
 export { parseSourceItems, runCapture } from './capture.actor.js';
 export type { CaptureRequest, CaptureResult } from './capture.actor.js';
+export {
+  DEFAULT_NOTIFY_EVENTS,
+  sendNotification,
+  toNotifyOptions,
+  wantsNotification,
+} from './notify.actor.js';
+export type { Notification, NotifyDeps, NotifyOptions } from './notify.actor.js';

@@ -46,9 +46,16 @@ export async function daemonStartCommand(opts: { foreground?: boolean }): Promis
 }
 
 export async function daemonStopCommand(opts: { kill?: boolean }): Promise<void> {
-  const outcome = await stopDaemon(paths(), { kill: opts.kill === true });
+  const p = paths();
+  const outcome = await stopDaemon(p, { kill: opts.kill === true });
   if (outcome.how === 'not-running') say('ojd is not running');
   else say(`ojd ${outcome.how} (pid ${outcome.pid})`);
+  if (!opts.kill) return;
+  // Sessions outlive the daemon on purpose; --kill is the way to end them all too.
+  const { killAllSessions } = await import('../session/index.js');
+  let killed = 0;
+  await killAllSessions(p.root, () => void killed++);
+  if (killed) say(`killed ${killed} agent session${killed === 1 ? '' : 's'}`);
 }
 
 /** Exit 0 when the daemon answers, 1 when it does not (DESIGN.md §4: the operation "failed"). */

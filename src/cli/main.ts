@@ -2,6 +2,7 @@
 // command runs, so `oj --help` stays fast (heavy modules such as zod are never imported for it).
 import { Command, CommanderError, Option } from 'commander';
 import { registerEngineCommands } from './engine.commands.js';
+import { registerAgentCommands } from './agent.commands.js';
 import { CliError, EXIT } from './errors.js';
 
 declare const OJ_VERSION: string | undefined;
@@ -112,6 +113,7 @@ function buildProgram(): Command {
       return daemonLogsCommand(opts);
     });
   registerEngineCommands(program);
+  registerAgentCommands(program);
   return program;
 }
 

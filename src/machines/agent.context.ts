@@ -13,7 +13,7 @@ export type EscalationCause = 'idle' | 'timeout' | 'exit' | 'error' | 'prompt';
 
 /** Options a human is offered per cause (the first is the suggested one). */
 export const DECISION_OPTIONS: Record<EscalationCause, readonly string[]> = {
-  idle: ['nudge', 'done', 'cancel'],
+  idle: ['nudge', 'retry', 'done', 'cancel'],
   timeout: ['retry', 'skip', 'cancel'],
   exit: ['retry', 'skip', 'cancel'],
   error: ['retry', 'skip', 'cancel'],

@@ -94,7 +94,7 @@ describe('agent machine', () => {
     expect(a.kinds().at(-1)).toBe('escalate');
     expect(a.value()).toBe('escalated');
     const decision = a.ctx().decision;
-    expect(decision?.options).toEqual(['nudge', 'done', 'cancel']);
+    expect(decision?.options).toEqual(['nudge', 'retry', 'done', 'cancel']);
     expect(a.deadlines()).toEqual([]);
     a.send({ type: 'agent.resolve', at: 5_000, decision: decision?.id ?? '', option: 'done' });
     expect(a.ctx().outcome).toEqual({ ok: true });

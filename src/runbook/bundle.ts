@@ -5,6 +5,7 @@ import type { Project } from './compile.js';
 import { toCanonicalJson } from './hash.js';
 import { KINDS } from './types.js';
 import type {
+  ActionDef,
   AgentDef,
   GuardDef,
   LockDef,
@@ -22,6 +23,8 @@ export interface PipelineBundle {
   strategies: Record<QualifiedName, StrategyDef>;
   locks: Record<QualifiedName, LockDef>;
   semaphores: Record<QualifiedName, SemaphoreDef>;
+  /** Named actions the agents' recovery chains use. */
+  actions: Record<QualifiedName, ActionDef>;
 }
 
 /** Gathers a pipeline and the blocks it uses. Pure. */
@@ -38,10 +41,16 @@ export function bundlePipeline(
     strategies: {},
     locks: {},
     semaphores: {},
+    actions: {},
   };
   const addAgent = (q: QualifiedName | undefined) => {
     const agent = q ? project.agent[q] : undefined;
-    if (agent) bundle.agents[agent.qualified] = agent;
+    if (!agent) return;
+    bundle.agents[agent.qualified] = agent;
+    for (const step of [...agent.onStuck, ...agent.onTimeout, ...agent.onExit]) {
+      const action = step.action ? project.action[step.action] : undefined;
+      if (action) bundle.actions[action.qualified] = action;
+    }
   };
   for (const phase of pipeline.phases) {
     addAgent(phase.agent);

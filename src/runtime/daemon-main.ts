@@ -15,7 +15,7 @@ declare const OJ_VERSION: string | undefined;
 const services: ServicesFactory = async ({ stateDir, paths, log }) => {
   const { createEngineServices } = await import('./engine/index.js');
   const engine = await createEngineServices({ stateDir, journalDir: paths.journal, version, log });
-  return { handlers: engine.handlers as never, close: () => engine.close() };
+  return { handlers: engine.handlers as never, close: (opts) => engine.close(opts) };
 };
 
 const env = process.env;

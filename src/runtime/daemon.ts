@@ -27,8 +27,11 @@ export interface ServicesContext {
 /** What the engine (or any other service) adds to the daemon. */
 export interface DaemonServices {
   handlers: Handlers;
-  /** Drains in-flight work and writes final state; bounded by the daemon's shutdown timeout. */
-  close(): Promise<void>;
+  /**
+   * Drains in-flight work and writes final state; bounded by the daemon's shutdown timeout. With
+   * `kill`, agent sessions (which otherwise outlive the daemon) are killed too.
+   */
+  close(options?: { kill?: boolean }): Promise<void>;
 }
 
 export type ServicesFactory = (ctx: ServicesContext) => Promise<DaemonServices>;
@@ -90,14 +93,13 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
       log('info', `stopping (${reason})${drain ? '' : ' without draining'}`);
       server?.stopAccepting();
       stopper.abort(new Error(`ojd is stopping (${reason})`));
-      const closed = (services?.close() ?? Promise.resolve()).catch((err: unknown) =>
-        log('error', `services failed to close: ${stackOf(err)}`),
+      const closed = (services?.close({ kill: !drain }) ?? Promise.resolve()).catch(
+        (err: unknown) => log('error', `services failed to close: ${stackOf(err)}`),
       );
-      if (drain) {
-        const timeoutMs = options.shutdownTimeoutMs ?? DEFAULT_SHUTDOWN_TIMEOUT_MS;
-        if (!(await settlesWithin(closed, timeoutMs, clock)))
-          log('warn', `services did not close within ${timeoutMs} ms; stopping anyway`);
-      }
+      // Without draining, close still runs (it kills the agent sessions), bounded all the same.
+      const timeoutMs = options.shutdownTimeoutMs ?? DEFAULT_SHUTDOWN_TIMEOUT_MS;
+      if (!(await settlesWithin(closed, timeoutMs, clock)))
+        log('warn', `services did not close within ${timeoutMs} ms; stopping anyway`);
       await server?.close();
       releaseFiles();
       log('info', 'stopped');

@@ -43,6 +43,26 @@ const project = z.string().min(1); // the project root, absolute
 const id = z.string().min(1);
 const strings = z.record(z.string(), z.string());
 
+/** Agent sessions, decisions and `oj done`. */
+const AGENT_METHODS = {
+  'session.list': defineMethod(z.object({ project: project.optional() }).strict()),
+  'session.show': defineMethod(z.object({ id }).strict()),
+  'session.peek': defineMethod(z.object({ id }).strict()),
+  'session.send': defineMethod(
+    z.object({ id, text: z.string().max(100_000), enter: z.boolean().optional() }).strict(),
+  ),
+  'session.nudge': defineMethod(z.object({ id, message: z.string().optional() }).strict()),
+  'session.kill': defineMethod(z.object({ id }).strict()),
+  'session.idle-time': defineMethod(z.object({ id }).strict()),
+  'session.attach-info': defineMethod(z.object({ id }).strict()),
+  'decision.list': defineMethod(z.object({ project: project.optional() }).strict()),
+  'decision.show': defineMethod(z.object({ id }).strict()),
+  'decision.resolve': defineMethod(
+    z.object({ id, option: id, message: z.string().optional() }).strict(),
+  ),
+  done: defineMethod(z.object({ pipeline: id, epoch: id, error: z.string().optional() }).strict()),
+} as const;
+
 /** The engine's methods: pipelines, queues, workers, events and status (DESIGN.md §4 commands). */
 const ENGINE_METHODS = {
   'pipeline.create': defineMethod(z.object({ project, pipeline: id, inputs: strings }).strict()),
@@ -105,6 +125,7 @@ const ENGINE_METHODS = {
     z.object({ project, lock: id, reason: z.string().optional() }).strict(),
   ),
   'semaphore.list': defineMethod(z.object({ project }).strict()),
+  ...AGENT_METHODS,
 } as const;
 
 /**

@@ -1,11 +1,11 @@
 // Runs the external effects machines emit (shell phases, guard conditions, cancellations) and
 // journals each result as an input. Also decides, after a restart, what to do with an effect
 // that was in flight when the daemon stopped (re-run it if the phase is idempotent, else fail it).
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { ProcessGroups } from './groups.js';
 import { matchesEventPattern } from './wake.js';
-import { interpolateShell, interpolateText } from '../../runbook/index.js';
-import type { GuardDef, PipelineBundle, QueueDef } from '../../runbook/index.js';
+import { interpolateShell, interpolateText, renderTemplate } from '../../runbook/index.js';
+import type { AgentDef, GuardDef, PipelineBundle, QueueDef } from '../../runbook/index.js';
 import { TIMEOUT_DEADLINE_ID, createGuardMachine, guardDeadlines } from '../../machines/index.js';
 import type { GuardMachine, InflightEffect, PipelineContext } from '../../machines/index.js';
 import { createActor } from 'xstate';
@@ -39,12 +39,19 @@ export interface DispatchDeps {
   onEvent: (listener: (names: readonly string[]) => void) => () => void;
 }
 
+/** An agent session's start: the interpolated command, rendered prompt, cwd and environment. */
+export interface AgentLaunch {
+  command: string;
+  prompt?: string;
+  cwd: string;
+  env: Record<string, string>;
+}
+
 /** A phase with no timeout of its own still never runs longer than this. */
 const MAX_SHELL_MS = 24 * 3_600_000;
 const HOOK_TIMEOUT_MS = 60_000; // hooks notify; they must not linger
 const SOURCE_TIMEOUT_MS = 60_000; // a source lists items; it should never take long
 const NOT_YET: Record<string, string> = {
-  spawnAgent: 'agent phases need agent sessions, which this daemon does not have yet',
   runStrategy: 'strategy phases are not supported by this daemon yet',
   acquireLock: 'locks are not supported by this daemon yet',
   acquireSemaphore: 'semaphores are not supported by this daemon yet',
@@ -270,6 +277,37 @@ export class Dispatcher {
         output: JSON.stringify(report),
       });
     });
+  }
+
+  /**
+   * What an agent session of pipeline `entry` starts with: its command and rendered prompt (phase
+   * and agent `inputs` evaluated first), working directory, and environment with `epoch`.
+   */
+  async prepareAgent(
+    entry: ActorEntry,
+    def: AgentDef,
+    phase: string,
+    epoch: string,
+    signal: AbortSignal,
+  ): Promise<AgentLaunch | string> {
+    const inputs = [...this.#phaseInputs(entry, phase), ...def.inputs];
+    const values = inputs.length ? await this.#evaluateInputs(entry, inputs, phase, signal) : {};
+    if (typeof values === 'string') return values;
+    const request = this.#request(entry, epoch, def.command, phase, undefined, values);
+    if (!request.ok) return `agent "${def.qualified}": ${request.error}`;
+    const { vars, value } = request;
+    try {
+      const env = { ...value.env };
+      for (const [k, v] of Object.entries(def.env)) env[k] = interpolateText(v, vars);
+      return {
+        command: value.script,
+        cwd: def.cwd === undefined ? value.cwd : resolve(value.cwd, interpolateText(def.cwd, vars)),
+        env,
+        ...(def.prompt ? { prompt: renderTemplate(def.prompt, vars) } : {}),
+      };
+    } catch (err) {
+      return `agent "${def.qualified}": ${err instanceof Error ? err.message : String(err)}`;
+    }
   }
 
   /** The phase's `inputs = [{ name, source }]`: commands whose output becomes `{name}`. */

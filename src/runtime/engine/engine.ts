@@ -10,7 +10,11 @@ import {
 } from '../../machines/index.js';
 import type { PipelineContext, PipelineStatus } from '../../machines/index.js';
 import type { EventHook, PipelineBundle, QueueDef, WorkerDef } from '../../runbook/index.js';
+import type { Notification } from '../../actors/index.js';
+import type { AgentEffect } from '../../machines/index.js';
 import type { Clock } from '../clock.js';
+import { createSessions } from './sessions.js';
+import type { Sessions } from './sessions.js';
 import type { Store } from '../store/index.js';
 import { Dispatcher } from './dispatch.js';
 import type { DispatchDeps } from './dispatch.js';
@@ -36,6 +40,7 @@ import {
   takeItems,
 } from './work.js';
 import { Supervisor } from './supervisor.js';
+import { agentMachine, agentRunOf, routeAgentRecord, startAgentRun, toAgentRun } from './agents.js';
 import { DeadlineTimers } from './timers.js';
 import type { ActorEntry, ActorMeta, EmittedEffect } from './supervisor.js';
 import { createStatusStore, toPipelineView } from './views.js';
@@ -48,11 +53,24 @@ export interface EngineDeps extends Omit<DispatchDeps, 'submit' | 'bundle' | 'on
   clock: Clock;
   log: Log;
   version: string;
+  /** Tells humans about decisions and failures (desktop, webhook, log); never throws. */
+  notify?: (n: Notification) => void;
+  /** Session host timing: `test` shortens nudge, drain and exit delays. */
+  sessionTiming?: 'production' | 'test';
   /** The `[events]` hooks of a runbook of a project, as the project's runbooks say now. */
   eventHooks?: (project: string, runbook: string) => Partial<Record<EventHook, string>> | undefined;
 }
 
-const NOTICE_FLUSH_MS = 20; // notices not carried by an input are journaled this soon
+const target = (emitted: EmittedEffect) => String(emitted.effect.target);
+const NOTICE_FLUSH_MS = 20;
+const SESSION_EFFECTS = new Set([
+  'sessionSpawn',
+  'sessionNudge',
+  'sessionRespond',
+  'sessionKill',
+  'runAction',
+  'escalate',
+]); // notices not carried by an input are journaled this soon
 const TERMINAL: readonly PipelineStatus[] = ['done', 'cancelled'];
 
 export class Engine {
@@ -60,6 +78,7 @@ export class Engine {
   readonly #deps: EngineDeps;
   readonly #sup: Supervisor;
   readonly #dispatch: Dispatcher;
+  readonly sessions: Sessions;
   readonly #bundles = new Map<string, unknown>();
   readonly #machines = new Map<string, ReturnType<typeof createPipelineMachine>>();
   readonly #timers: DeadlineTimers;
@@ -109,6 +128,11 @@ export class Engine {
       onEvent: (listener) => this.subscribe((e) => listener(eventNames(e))),
       actor: (id) => this.#sup.get(id),
     });
+    this.sessions = createSessions(deps, this.#dispatch, this.#sup, (body) =>
+      this.submit(body).catch((err: unknown) =>
+        deps.log('error', `could not journal ${body.type}: ${String(err)}`),
+      ),
+    );
   }
 
   /**
@@ -198,6 +222,7 @@ export class Engine {
   /** Stops taking inputs, lets running effects finish up to `drainMs`, writes a final checkpoint. */
   async close(drainMs: number): Promise<void> {
     this.#closing = true;
+    this.sessions.close();
     await this.#dispatch.drain(drainMs);
     await this.#tail;
     this.#timers.cancelAll();
@@ -352,6 +377,13 @@ export class Engine {
         return routeCron(this.#host, e, touched);
       case 'event:emit':
         return this.#wakeOnEvent(e.project, e.name, e, touched);
+      case 'agent:spawned':
+      case 'agent:state':
+      case 'agent:activity':
+      case 'agent:exited':
+      case 'phase:done':
+      case 'decision:resolve':
+        return routeAgentRecord(this.#host, e, touched);
     }
   }
 
@@ -372,6 +404,7 @@ export class Engine {
     const entry = this.#sup.get(id);
     if (!entry) return; // a late result for an actor that is gone: nothing to do
     if (entry.kind === 'pipeline') this.#sendPipeline(entry, event, touched);
+    else if (entry.kind === 'agent') toAgentRun(this.#host, entry, event, touched);
     else this.#send(entry, event, touched);
     if (entry.kind === 'strategy') settleStrategy(this.#host, entry, event.at, touched);
   }
@@ -465,6 +498,15 @@ export class Engine {
       if (emitted.effect.kind === 'take') takeItems(this.#host, emitted, entry, touched);
       else if (emitted.effect.kind === 'runStrategy')
         startStrategy(this.#host, emitted, entry.at, touched);
+      else if (emitted.effect.kind === 'spawnAgent')
+        startAgentRun(this.#host, emitted, entry.at, touched);
+      else if (emitted.effect.kind === 'cancelEffect' && agentRunOf(this.#host, target(emitted)))
+        toAgentRun(
+          this.#host,
+          agentRunOf(this.#host, target(emitted)) as ActorEntry,
+          { type: 'agent.cancel', at: entry.at, reason: 'the phase was left' },
+          touched,
+        );
       else if (
         emitted.effect.kind === 'cancelEffect' &&
         this.#sup.get(String(emitted.effect.target))?.kind === 'strategy'
@@ -472,6 +514,8 @@ export class Engine {
         const run = this.#sup.get(String(emitted.effect.target)) as ActorEntry;
         this.#send(run, { type: 'strategy.cancel', at: entry.at }, touched);
         settleStrategy(this.#host, run, entry.at, touched);
+      } else if (SESSION_EFFECTS.has(emitted.effect.kind)) {
+        if (this.#live) this.sessions.run(emitted.effect as unknown as AgentEffect);
       } else if (handleResourceEffect(this.#host, emitted, entry.at, touched)) continue;
       else if (this.#live) this.#dispatch.run(emitted, this.#sup.get(emitted.actor));
     }
@@ -573,7 +617,9 @@ export class Engine {
                 ? strategyMachine(meta, (hash) => this.#bundle(hash))
                 : kind === 'cron'
                   ? cronMachine(meta.defHash, (hash) => this.#bundle(hash))
-                  : resourceMachine(kind, meta, (hash) => this.#bundle(hash));
+                  : kind === 'agent'
+                    ? agentMachine(meta, (hash) => this.#bundle(hash))
+                    : resourceMachine(kind, meta, (hash) => this.#bundle(hash));
       const entry = this.#sup.spawn(id, kind, machine, meta, { snapshot: xstate as never });
       if (kind === 'pipeline') {
         const view = toPipelineView(entry);
@@ -626,6 +672,7 @@ export class Engine {
       if (TERMINAL.includes(toPipelineStatus(snapshot)) || !snapshot.context.inflight) continue;
       this.#dispatch.resume(entry, snapshot.context.inflight);
     }
+    this.sessions.reattach(this.#sup.all('agent'));
     for (const entry of this.#sup.all()) this.#timers.arm(entry.id, entry);
     for (const worker of this.#sup.all('worker')) {
       void this.submit({

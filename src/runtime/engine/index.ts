@@ -1,8 +1,9 @@
 // Front door of the engine: `createEngineServices` is what the daemon plugs in — it opens the
 // journal, starts the engine (restore, replay, reconcile) and returns its request handlers.
-import { readdirSync, statSync } from 'node:fs';
-import { join } from 'node:path';
-import { buildShellEnv, runShell } from '../../actors/index.js';
+import { chmodSync, existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { buildShellEnv, runShell, sendNotification, toNotifyOptions } from '../../actors/index.js';
 import { loadProject } from '../../project/index.js';
 import type { LoadedProject } from '../../project/index.js';
 import { systemClock } from '../clock.js';
@@ -11,6 +12,8 @@ import { openStore } from '../store/index.js';
 import { Engine } from './engine.js';
 import type { Log } from './engine.js';
 import { createEngineHandlers } from './handlers.js';
+import { createAgentHandlers } from './agent-handlers.js';
+import { killAllSessions } from '../../session/index.js';
 import type { Handler } from './handlers.js';
 
 export { Engine } from './engine.js';
@@ -27,12 +30,15 @@ export interface EngineServicesOptions {
 }
 
 /** Opens the journal and starts the engine; `close()` drains, checkpoints and closes the journal. */
-export async function createEngineServices(
-  options: EngineServicesOptions,
-): Promise<{ handlers: Record<string, Handler>; close(): Promise<void>; engine: Engine }> {
+export async function createEngineServices(options: EngineServicesOptions): Promise<{
+  handlers: Record<string, Handler>;
+  close(opts?: { kill?: boolean }): Promise<void>;
+  engine: Engine;
+}> {
   const clock = options.clock ?? systemClock;
   const store = await openStore(options.journalDir, { log: options.log });
   const projects = new ProjectCache();
+  const notifyOptions = toNotifyOptions(process.env);
   const engine = await Engine.start({
     store,
     clock,
@@ -40,8 +46,15 @@ export async function createEngineServices(
     version: options.version,
     stateDir: options.stateDir,
     runShell: (request) => runShell(request, { clock, log: options.log }),
-    baseEnv: process.env,
+    baseEnv: { ...process.env, PATH: withShims(options.stateDir, process.env.PATH) },
     buildEnv: buildShellEnv,
+    sessionTiming: process.env.OJ_SESSION_TIMING === 'test' ? 'test' : 'production',
+    notify: (n) =>
+      void sendNotification(n, notifyOptions, {
+        log: options.log,
+        platform: process.platform,
+        fetch,
+      }),
     eventHooks: (root, runbook) => {
       try {
         return projects.load(root).project.events[runbook];
@@ -50,17 +63,21 @@ export async function createEngineServices(
       }
     },
   });
-  const handlers = createEngineHandlers({
-    engine,
-    store,
-    stateDir: options.stateDir,
-    loadProject: (root) => projects.load(root),
-  });
+  const handlers = {
+    ...createEngineHandlers({
+      engine,
+      store,
+      stateDir: options.stateDir,
+      loadProject: (root) => projects.load(root),
+    }),
+    ...createAgentHandlers(engine, () => clock.now()),
+  };
   return {
     engine,
     handlers,
-    async close() {
-      await engine.close(options.drainMs ?? 10_000);
+    async close(opts?: { kill?: boolean }) {
+      if (opts?.kill) await killAllSessions(options.stateDir, options.log);
+      await engine.close(opts?.kill ? 0 : (options.drainMs ?? 10_000));
       await store.close();
     },
   };
@@ -97,4 +114,35 @@ function stampOf(root: string): string {
   } catch {
     return 'missing';
   }
+}
+
+/**
+ * Puts `oj` and `oj-fake-agent` on the PATH of phase commands and agents (`<state>/run/bin`), so
+ * nested `oj done` / `oj emit` reach this daemon whether or not oj is installed globally.
+ */
+function withShims(stateDir: string, path: string | undefined): string {
+  const root = packageRoot();
+  if (!root) return path ?? '';
+  const bin = join(stateDir, 'run', 'bin');
+  mkdirSync(bin, { recursive: true, mode: 0o700 });
+  for (const [name, target] of [
+    ['oj', 'oj.js'],
+    ['oj-fake-agent', 'oj-fake-agent.js'],
+  ] as const) {
+    const shim = join(bin, name);
+    const text = `#!/bin/sh\nexec '${process.execPath}' '${join(root, 'bin', target)}' "$@"\n`;
+    writeFileSync(shim, text);
+    chmodSync(shim, 0o755);
+  }
+  return path ? `${bin}:${path}` : bin;
+}
+
+/** The oj checkout or install this code runs from (the directory holding bin/oj.js). */
+function packageRoot(): string | null {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 6; i++) {
+    if (existsSync(join(dir, 'bin', 'oj.js')) && existsSync(join(dir, 'package.json'))) return dir;
+    dir = dirname(dir);
+  }
+  return null;
 }

@@ -5,7 +5,7 @@ import { createActor } from 'xstate';
 import type { AnyActorRef, AnyStateMachine, Snapshot } from 'xstate';
 
 export type ActorKind =
-  'pipeline' | 'queue' | 'worker' | 'lock' | 'semaphore' | 'strategy' | 'cron';
+  'pipeline' | 'queue' | 'worker' | 'lock' | 'semaphore' | 'strategy' | 'cron' | 'agent';
 
 /** What the engine knows about an actor besides its machine state (persisted with it). */
 export interface ActorMeta {
@@ -17,7 +17,7 @@ export interface ActorMeta {
   /** Pipelines: a readable name and, when a worker took a queue item for it, where it came from. */
   name?: string;
   item?: { queue: string; item: string; worker: string };
-  /** Strategy runs: the pipeline the run belongs to. */
+  /** Strategy and agent runs: the pipeline the run belongs to. */
   owner?: string;
   /** Workers: the hash of the pipeline bundle they start for each item. */
   handlerHash?: string;

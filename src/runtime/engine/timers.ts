@@ -1,6 +1,7 @@
 // Live timers, derived from the deadlines in actors' contexts (never XState `after`, which does not
 // survive a restart): re-armed for an actor whenever it changes, and for every actor on start.
 import {
+  agentDeadlines,
   cronDeadlines,
   lockDeadlines,
   queueDeadlines,
@@ -71,5 +72,7 @@ export function deadlinesOf(entry: ActorEntry): { id: string; at: number }[] {
       return strategyDeadlines(snapshot as never);
     case 'cron':
       return cronDeadlines(snapshot as never);
+    case 'agent':
+      return agentDeadlines(snapshot as never);
   }
 }

@@ -1,0 +1,98 @@
+// Registers the agent commands: `oj session …`, `oj decision …` and `oj done`. Each action
+// imports its module only when it runs.
+import { Option } from 'commander';
+import type { Command } from 'commander';
+
+const output = () =>
+  new Option('-o, --output <format>', 'output format').choices(['text', 'json']).default('text');
+type Out = { output: string };
+
+export function registerAgentCommands(program: Command): void {
+  const session = program
+    .command('session')
+    .description('agent sessions: list, inspect, talk to, attach to, kill');
+  session
+    .command('list')
+    .description('the agent registry: pipeline, state, idle time, restarts, health')
+    .option('--all', 'every project served by this daemon')
+    .addOption(output())
+    .action(async (opts: Out & { all?: boolean }) =>
+      (await import('./session.command.js')).listSessions(opts),
+    );
+  for (const [verb, description] of [
+    ['show', 'one session: its pipeline, state, generation, host and recent supervision log'],
+    ['peek', "print the agent's screen as it is now"],
+    ['idle-time', 'seconds since the agent last produced output'],
+    ['kill', 'stop the agent (graceful, then its whole process group); its on_exit policy applies'],
+  ] as const)
+    session
+      .command(verb)
+      .description(description)
+      .argument('<id>', 'session id (any unique prefix) or its pipeline id')
+      .addOption(output())
+      .action(async (id: string, opts: Out) =>
+        (await import('./session.command.js')).sessionOp(verb, id, opts),
+      );
+  session
+    .command('send')
+    .description('type text into the agent, then Enter (sent separately)')
+    .argument('<id>')
+    .argument('<text...>')
+    .option('--no-enter', 'type the text without pressing Enter')
+    .addOption(output())
+    .action(async (id: string, text: string[], opts: Out & { enter: boolean }) =>
+      (await import('./session.command.js')).sendToSession(id, text.join(' '), opts),
+    );
+  session
+    .command('nudge')
+    .description('poke an idle agent with a message (default: continue, then oj done)')
+    .argument('<id>')
+    .argument('[message...]')
+    .addOption(output())
+    .action(async (id: string, message: string[], opts: Out) =>
+      (await import('./session.command.js')).nudgeSession(id, message.join(' '), opts),
+    );
+  session
+    .command('attach')
+    .description('interactive terminal on the agent; Ctrl-] detaches (the agent keeps running)')
+    .argument('<id>')
+    .action(async (id: string) => (await import('./attach.command.js')).attachSession(id));
+
+  const decision = program
+    .command('decision')
+    .description('what waits for a human: list, show, resolve');
+  decision
+    .command('list')
+    .description('open decisions with their options')
+    .option('--all', 'every project served by this daemon')
+    .addOption(output())
+    .action(async (opts: Out & { all?: boolean }) =>
+      (await import('./decision.command.js')).listDecisions(opts),
+    );
+  decision
+    .command('show')
+    .argument('<id>')
+    .description('one decision: its cause, detail and options')
+    .addOption(output())
+    .action(async (id: string, opts: Out) =>
+      (await import('./decision.command.js')).showDecision(id, opts),
+    );
+  decision
+    .command('resolve')
+    .description('choose an option; the pipeline resumes accordingly')
+    .argument('<id>')
+    .argument('<option>')
+    .option('-m, --message <text>', 'a message for the agent (nudge, retry)')
+    .addOption(output())
+    .action(async (id: string, option: string, opts: Out & { message?: string }) =>
+      (await import('./decision.command.js')).resolveDecision(id, option, opts),
+    );
+
+  program
+    .command('done')
+    .description('from inside a phase command or agent: complete the current phase')
+    .option('--error <why>', 'fail the phase instead, with this reason')
+    .action(async (opts: { error?: string }) =>
+      (await import('./decision.command.js')).doneCommand(opts),
+    );
+}

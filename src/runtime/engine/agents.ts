@@ -1,0 +1,222 @@
+// Agent runs inside one journal input: a phase's `spawnAgent` becomes an agent actor (ids and the
+// conversation id derived deterministically, so replay rebuilds the same run), session reports and
+// `oj done` are routed to it, its open decision escalates the pipeline, and its outcome completes
+// the phase.
+import { createHash } from 'node:crypto';
+import { createAgentMachine, parseAgentEpoch } from '../../machines/index.js';
+import type { AgentContext, AgentDecision, PipelineContext } from '../../machines/index.js';
+import type { PipelineBundle } from '../../runbook/index.js';
+import type { EngineHost } from './host.js';
+import type { JournalEntry } from './records.js';
+import type { ActorEntry, ActorMeta, EmittedEffect } from './supervisor.js';
+
+/** `pl-1a:fix:2:work` → `ag-1a-fix-2`: readable, unique per phase visit. */
+export function agentIdOf(effectId: string): string {
+  return `ag-${effectId
+    .replace(/^pl-/, '')
+    .replace(/:work$/, '')
+    .replace(/[^A-Za-z0-9_-]+/g, '-')}`;
+}
+
+/** A UUID-shaped conversation id, stable for the run (Claude's `--session-id`). */
+export function toConversationId(seed: string): string {
+  const h = createHash('sha256').update(seed).digest('hex');
+  const variant = ((parseInt(h[16] ?? '0', 16) & 0x3) | 0x8).toString(16);
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-${variant}${h.slice(17, 20)}-${h.slice(20, 32)}`;
+}
+
+/** The machine of an agent run (its definition lives in the pipeline's bundle). */
+export function agentMachine(meta: ActorMeta, bundle: (hash: string) => unknown) {
+  const def = (bundle(meta.defHash) as PipelineBundle).agents[meta.qualified];
+  if (!def) throw new Error(`agent ${meta.qualified} is missing from bundle ${meta.defHash}`);
+  return createAgentMachine(def);
+}
+
+export function agentContext(run: ActorEntry): AgentContext {
+  return (run.actor.getSnapshot() as { context: AgentContext }).context;
+}
+
+/** A phase's `spawnAgent`: the run becomes an agent actor, which emits its first spawn. */
+export function startAgentRun(
+  host: EngineHost,
+  emitted: EmittedEffect,
+  at: number,
+  touched: Set<string>,
+): void {
+  const pipeline = host.sup.get(emitted.actor);
+  const id = agentIdOf(emitted.effect.id);
+  if (!pipeline || host.sup.get(id)) return;
+  const meta: ActorMeta = {
+    project: pipeline.meta.project,
+    qualified: String(emitted.effect.agent),
+    defHash: pipeline.meta.defHash,
+    owner: pipeline.id,
+    createdAt: at,
+  };
+  const input = {
+    id,
+    pipeline: pipeline.id,
+    phase: String(emitted.effect.phase),
+    effect: emitted.effect.id,
+    sessionId: toConversationId(`${pipeline.meta.project}\0${id}\0${pipeline.meta.createdAt}`),
+    at,
+  };
+  const run = host.sup.spawn(id, 'agent', agentMachine(meta, host.bundle), meta, { input });
+  touched.add(run.id);
+}
+
+/** The agent run answering a pipeline effect (a phase's `spawnAgent`), if one is live. */
+export function agentRunOf(host: EngineHost, effectId: string): ActorEntry | undefined {
+  const run = host.sup.get(agentIdOf(effectId));
+  return run?.kind === 'agent' ? run : undefined;
+}
+
+/**
+ * After an agent run changed: mirror its open decision onto the pipeline (status `escalated`),
+ * and once it has an outcome, complete or fail the phase and drop the run.
+ */
+export function settleAgent(
+  host: EngineHost,
+  run: ActorEntry,
+  before: AgentDecision | null,
+  at: number,
+  touched: Set<string>,
+): void {
+  const c = agentContext(run);
+  const pipeline = run.meta.owner ? host.sup.get(run.meta.owner) : undefined;
+  if (pipeline && !c.outcome && c.decision?.id !== before?.id) {
+    const escalated = c.decision !== null;
+    host.sendPipeline(
+      pipeline,
+      {
+        type: 'effect.progress',
+        id: c.effect,
+        at,
+        waiting: escalated,
+        escalated,
+        ...(c.decision ? { reason: `decision ${c.decision.id}: ${c.decision.detail}` } : {}),
+      },
+      touched,
+    );
+  }
+  if (!c.outcome) return;
+  if (pipeline) {
+    const event = c.outcome.ok
+      ? { type: 'effect.done', id: c.effect, at }
+      : { type: 'effect.failed', id: c.effect, at, error: c.outcome.error };
+    host.sendPipeline(pipeline, event, touched);
+  }
+  host.sup.remove(run.id);
+  host.forget(run.id);
+}
+
+/** Sends an event to an agent run and settles what follows from it. */
+export function toAgentRun(
+  host: EngineHost,
+  run: ActorEntry,
+  event: { type: string; at: number } & Record<string, unknown>,
+  touched: Set<string>,
+): void {
+  const before = agentContext(run).decision;
+  host.send(run, event, touched);
+  settleAgent(host, run, before, event.at, touched);
+}
+
+/** Routes the `agent:*`, `phase:done` and `decision:resolve` records. */
+export function routeAgentRecord(host: EngineHost, e: JournalEntry, touched: Set<string>): void {
+  switch (e.type) {
+    case 'agent:spawned':
+    case 'agent:state':
+    case 'agent:activity':
+    case 'agent:exited': {
+      const run = host.sup.get(e.actor);
+      if (run?.kind !== 'agent') return;
+      const { actor: _actor, type, ...rest } = e;
+      toAgentRun(host, run, { ...rest, type: type.replace(':', '.') }, touched);
+      return;
+    }
+    case 'phase:done':
+      return routePhaseDone(host, e, touched);
+    case 'decision:resolve': {
+      const run = host.sup.all('agent').find((r) => agentContext(r).decision?.id === e.decision);
+      if (!run) return;
+      toAgentRun(
+        host,
+        run,
+        {
+          type: 'agent.resolve',
+          at: e.at,
+          decision: e.decision,
+          option: e.option,
+          ...(e.message === undefined ? {} : { message: e.message }),
+        },
+        touched,
+      );
+      return;
+    }
+    default:
+      return;
+  }
+}
+
+/** Which run an `oj done` epoch names, or why it is stale. Pure over the actors. */
+export function checkEpoch(
+  host: Pick<EngineHost, 'sup'>,
+  pipelineId: string,
+  epoch: string,
+): { ok: true; agent?: ActorEntry; effect: string } | { ok: false; error: string } {
+  const pipeline = host.sup.get(pipelineId);
+  if (pipeline?.kind !== 'pipeline')
+    return { ok: false, error: `pipeline "${pipelineId}" is not running` };
+  const inflight = (pipeline.actor.getSnapshot() as { context: PipelineContext }).context.inflight;
+  const stale = `stale epoch "${epoch}": pipeline ${pipelineId} has moved on`;
+  if (!inflight) return { ok: false, error: `${stale} (nothing is running)` };
+  const agentEpoch = parseAgentEpoch(epoch);
+  if (agentEpoch) {
+    const run = host.sup.get(agentEpoch.id);
+    if (run?.kind !== 'agent' || agentContext(run).effect !== inflight.id)
+      return { ok: false, error: `${stale} (that agent run is over)` };
+    const { generation } = agentContext(run);
+    if (generation !== agentEpoch.generation)
+      return {
+        ok: false,
+        error: `${stale} (session ${agentEpoch.generation} was replaced by session ${generation})`,
+      };
+    return { ok: true, agent: run, effect: inflight.id };
+  }
+  if (epoch !== inflight.id) return { ok: false, error: `${stale} (now at ${inflight.id})` };
+  return { ok: true, effect: inflight.id };
+}
+
+function routePhaseDone(
+  host: EngineHost,
+  e: Extract<JournalEntry, { type: 'phase:done' }>,
+  touched: Set<string>,
+): void {
+  const checked = checkEpoch(host, e.pipeline, e.epoch);
+  if (!checked.ok) {
+    host.log('warn', `oj done ignored: ${checked.error}`);
+    return;
+  }
+  if (checked.agent) {
+    const generation = agentContext(checked.agent).generation;
+    toAgentRun(
+      host,
+      checked.agent,
+      {
+        type: 'agent.done',
+        at: e.at,
+        generation,
+        ...(e.error === undefined ? {} : { error: e.error }),
+      },
+      touched,
+    );
+    return;
+  }
+  const pipeline = host.sup.get(e.pipeline) as ActorEntry;
+  const event =
+    e.error === undefined
+      ? { type: 'effect.done', id: checked.effect, at: e.at }
+      : { type: 'effect.failed', id: checked.effect, at: e.at, error: e.error };
+  host.sendPipeline(pipeline, event, touched);
+}

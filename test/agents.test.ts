@@ -1,0 +1,343 @@
+// End-to-end: agent phases with the fake agent in supervised sessions, through the real `oj`
+// binary — `oj done`, idle → nudge, stuck → restart → escalate → decision, permission prompts,
+// timeouts, crashes, `oj session …`, stale epochs, and sessions outliving `oj daemon stop`.
+import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { makeProject, runOj } from './helpers/oj.js';
+import type { OjResult } from './helpers/oj.js';
+import { waitFor } from './helpers/wait.js';
+
+interface Session {
+  id: string;
+  pipeline: string;
+  state: string;
+  health: string;
+  generation: number;
+  restarts: number;
+  nudges: number;
+  pid: number | null;
+  decision: string | null;
+}
+interface Decision {
+  id: string;
+  pipeline: string;
+  cause: string;
+  options: string[];
+}
+interface Trace {
+  kind?: string;
+  type?: string;
+  [k: string]: unknown;
+}
+
+const started: { project: string; state: string }[] = [];
+
+/** A project whose `fix` pipeline runs agent `worker` (the fake agent on `scenario`) then `check`. */
+function setup(scenario: string, agentExtra = '', pipelineExtra = '') {
+  const dir = mkdtempSync(join(tmpdir(), 'oj-agent-'));
+  const trace = join(dir, 'trace.jsonl');
+  writeFileSync(join(dir, 'scenario.toml'), scenario);
+  const project = makeProject({
+    'fix.toml': `
+[command.fix]
+args = "<task>"
+run = { pipeline = "fix" }
+
+[pipeline.fix]
+inputs = ["task"]
+${pipelineExtra}
+
+[[pipeline.fix.phase]]
+name = "work"
+agent = "worker"
+next = "check"
+
+[[pipeline.fix.phase]]
+name = "check"
+run = "echo checked"
+
+[agent.worker]
+command = "oj-fake-agent --scenario ${join(dir, 'scenario.toml')}"
+driver = "claude"
+prompt = "implement {task}"
+env = { FAKE_AGENT_TRACE = "${trace}", CLAUDE_CONFIG_DIR = "${join(dir, 'claude')}" }
+${agentExtra}
+`,
+  });
+  const state = join(dir, 'state');
+  started.push({ project, state });
+  const oj = (...args: string[]): OjResult =>
+    runOj(args, { cwd: project, env: { OJ_STATE_DIR: state, OJ_SESSION_TIMING: 'test' } });
+  const ok = (...args: string[]): string => {
+    const r = oj(...args);
+    if (r.code !== 0) throw new Error(`oj ${args.join(' ')} → ${r.code}: ${r.stderr}`);
+    return r.stdout;
+  };
+  const json = <T>(...args: string[]): T => JSON.parse(ok(...args, '-o', 'json')) as T;
+  const traceOf = (): Trace[] => {
+    try {
+      return readFileSync(trace, 'utf8')
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l) as Trace);
+    } catch {
+      return [];
+    }
+  };
+  const start = (): string => {
+    ok('run', 'fix', 'the thing');
+    return (json<{ id: string }[]>('pipeline', 'list')[0] as { id: string }).id;
+  };
+  const status = (id: string) =>
+    json<{ status: string; phase: string; error: string | null }>('pipeline', 'show', id);
+  const sessions = () => json<Session[]>('session', 'list');
+  const decisions = () => json<Decision[]>('decision', 'list');
+  return { dir, project, state, oj, ok, json, traceOf, start, status, sessions, decisions };
+}
+
+type Env = ReturnType<typeof setup>;
+
+async function waitStatus(env: Env, id: string, wanted: string, ms = 20_000) {
+  return waitFor(
+    () => {
+      const s = env.status(id);
+      if (['failed', 'cancelled'].includes(s.status) && s.status !== wanted)
+        throw new Error(`pipeline ended ${s.status}: ${s.error ?? ''}`);
+      return s.status === wanted ? s : null;
+    },
+    `pipeline ${id} to be ${wanted}`,
+    ms,
+  );
+}
+
+const alive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+afterEach(() => {
+  for (const { project, state } of started.splice(0))
+    runOj(['daemon', 'stop', '--kill'], { cwd: project, env: { OJ_STATE_DIR: state } });
+});
+afterAll(() => undefined);
+
+describe('agent phases', () => {
+  it('an agent that edits files and calls oj done advances the pipeline', async () => {
+    const env = setup(`
+[[turn]]
+on = { contains = "implement" }
+steps = [{ say = "On it." }, { write = "result.txt", content = "fixed" }, { done = {} }]
+`);
+    const id = env.start();
+    await waitStatus(env, id, 'done');
+    expect(readFileSync(join(env.project, 'result.txt'), 'utf8')).toBe('fixed');
+    const prompt = env.traceOf().find((t) => t.kind === 'prompt' || t.type === 'prompt');
+    expect(JSON.stringify(prompt)).toContain('implement the thing');
+    expect(env.status(id).phase).toBe('check');
+  });
+
+  it('nudges an idle agent after idle_timeout; it resumes and finishes', async () => {
+    const env = setup(
+      `
+[[turn]]
+on = { contains = "implement" }
+steps = [{ say = "Thinking about it." }, { idle = true }]
+
+[[turn]]
+on = { contains = "Continue" }
+steps = [{ write = "nudged.txt", content = "yes" }, { done = {} }]
+`,
+      'idle_timeout = "1s"\non_stuck = ["nudge", "escalate"]',
+    );
+    const id = env.start();
+    await waitStatus(env, id, 'done');
+    expect(existsSync(join(env.project, 'nudged.txt'))).toBe(true);
+    const messages = env.traceOf().filter((t) => (t.kind ?? t.type) === 'message');
+    expect(messages.some((m) => JSON.stringify(m).includes('Continue'))).toBe(true);
+  });
+
+  it('restarts a stuck agent, then escalates; resolve retry with a message finishes it', async () => {
+    const env = setup(
+      `
+[[turn]]
+on = { contains = "finish now" }
+steps = [{ write = "retried.txt", content = "ok" }, { done = {} }]
+
+[[turn]]
+on = "*"
+steps = [{ say = "Hmm." }, { idle = true }]
+`,
+      'idle_timeout = "700ms"\non_stuck = ["restart:1", "escalate"]',
+    );
+    const id = env.start();
+    await waitStatus(env, id, 'escalated');
+    const [decision] = env.decisions();
+    expect(decision?.cause).toBe('idle');
+    expect(decision?.options).toContain('retry');
+    const [session] = env.sessions();
+    expect(session?.restarts).toBe(1);
+    expect(session?.health).toBe('escalated');
+    env.ok('decision', 'resolve', decision?.id ?? '', 'retry', '-m', 'finish now');
+    await waitStatus(env, id, 'done');
+    expect(existsSync(join(env.project, 'retried.txt'))).toBe(true);
+    const starts = env.traceOf().filter((t) => (t.kind ?? t.type) === 'start');
+    expect(starts.length).toBe(3); // first run, the stuck restart, the retry
+    expect(JSON.stringify(starts.at(-1))).toContain('--resume');
+  });
+
+  it('turns a permission prompt into a decision; approve lets the agent continue', async () => {
+    const env = setup(`
+[[turn]]
+on = { contains = "implement" }
+steps = [{ run = "echo approved > perm.txt", permission = "ask" }, { done = {} }]
+`);
+    const id = env.start();
+    await waitStatus(env, id, 'escalated');
+    const [decision] = env.decisions();
+    expect(decision?.cause).toBe('prompt');
+    expect(decision?.options).toEqual(['approve', 'deny', 'cancel']);
+    env.ok('decision', 'resolve', decision?.id ?? '', 'approve');
+    await waitStatus(env, id, 'done');
+    expect(readFileSync(join(env.project, 'perm.txt'), 'utf8').trim()).toBe('approved');
+  });
+
+  it('applies on_timeout when the agent runs past its timeout', async () => {
+    const env = setup(
+      `
+[[turn]]
+on = "*"
+steps = [{ say = "working forever" }, { hang = {} }]
+`,
+      'timeout = "1s"\non_timeout = "escalate"',
+    );
+    const id = env.start();
+    await waitStatus(env, id, 'escalated');
+    const [decision] = env.decisions();
+    expect(decision?.cause).toBe('timeout');
+    env.ok('decision', 'resolve', decision?.id ?? '', 'skip');
+    await waitStatus(env, id, 'done');
+  });
+
+  it('handles a crash per on_exit: one restart, then a kill escalates; skip moves on', async () => {
+    const env = setup(
+      `
+[[turn]]
+on = { contains = "implement" }
+steps = [{ say = "about to crash" }, { crash = { exit_code = 3 } }]
+`,
+      'on_exit = ["restart:1", "escalate"]',
+    );
+    const id = env.start();
+    const restarted = await waitFor(
+      () =>
+        env.sessions().find((s) => s.restarts === 1 && s.pid !== null && s.state !== 'starting'),
+      'the crashed agent to be restarted',
+    );
+    expect(env.ok('session', 'kill', restarted.id)).toContain('killing');
+    await waitStatus(env, id, 'escalated');
+    const [decision] = env.decisions();
+    expect(decision?.cause).toBe('exit');
+    expect(decision?.options).toEqual(['retry', 'skip', 'cancel']);
+    env.ok('decision', 'resolve', decision?.id ?? '', 'skip');
+    await waitStatus(env, id, 'done');
+  });
+
+  it('oj session peek, send and nudge act on a live agent', async () => {
+    const env = setup(`
+[[turn]]
+on = { contains = "implement" }
+steps = [{ say = "Ready when you are." }, { idle = true }]
+
+[[turn]]
+on = { contains = "ship it" }
+steps = [{ done = {} }]
+`);
+    const id = env.start();
+    const session = await waitFor(
+      () => env.sessions().find((s) => s.state === 'idle'),
+      'the agent to go idle',
+    );
+    expect(env.ok('session', 'peek', session.id)).toContain('Ready when you are.');
+    expect(Number(env.ok('session', 'idle-time', session.id).trim())).toBeGreaterThanOrEqual(0);
+    expect(env.ok('session', 'nudge', session.id, 'are you there?')).toContain('nudged');
+    await waitFor(
+      () =>
+        env
+          .traceOf()
+          .some(
+            (t) => (t.kind ?? t.type) === 'message' && JSON.stringify(t).includes('are you there?'),
+          ),
+      'the nudge to reach the agent',
+    );
+    await waitFor(() => env.sessions().find((s) => s.state === 'idle'), 'idle again');
+    env.ok('session', 'send', session.id, 'ship it');
+    await waitStatus(env, id, 'done');
+  });
+
+  it('rejects a stale oj done from an earlier epoch and leaves the pipeline alone', async () => {
+    const env = setup(`
+[[turn]]
+on = { contains = "implement" }
+steps = [{ say = "Waiting." }, { idle = true }]
+`);
+    const id = env.start();
+    const session = await waitFor(() => env.sessions().find((s) => s.state === 'idle'), 'idle');
+    const stale = runOj(['done'], {
+      cwd: env.project,
+      env: {
+        OJ_STATE_DIR: env.state,
+        OJ_PIPELINE: id,
+        OJ_PHASE: 'work',
+        OJ_EPOCH: `${session.id}#0`,
+      },
+    });
+    expect(stale.code).toBe(1);
+    expect(stale.stderr).toMatch(/stale epoch/);
+    expect(env.status(id).status).toBe('running');
+    const current = runOj(['done'], {
+      cwd: env.project,
+      env: {
+        OJ_STATE_DIR: env.state,
+        OJ_PIPELINE: id,
+        OJ_PHASE: 'work',
+        OJ_EPOCH: `${session.id}#${session.generation}`,
+      },
+    });
+    expect(current.code).toBe(0);
+    await waitStatus(env, id, 'done');
+  });
+
+  it('oj daemon stop leaves sessions running; stop --kill leaves no process or socket', async () => {
+    const env = setup(`
+[[turn]]
+on = { contains = "implement" }
+steps = [{ say = "Waiting." }, { idle = true }]
+`);
+    env.start();
+    const session = await waitFor(
+      () => env.sessions().find((s) => s.state === 'idle' && s.pid),
+      'idle',
+    );
+    const pid = session.pid as number;
+    env.ok('daemon', 'stop');
+    expect(alive(pid)).toBe(true);
+    const again = await waitFor(
+      () => env.sessions().find((s) => s.id === session.id),
+      're-attached',
+    );
+    expect(again.pid).toBe(pid);
+    env.ok('daemon', 'stop', '--kill');
+    await waitFor(() => !alive(pid), 'the agent to be gone');
+    const sessionsDir = join(env.state, 'sessions');
+    const sockets = readdirSync(sessionsDir, { recursive: true }).filter((f) =>
+      String(f).endsWith('.sock'),
+    );
+    expect(sockets).toEqual([]);
+  });
+});
