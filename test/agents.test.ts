@@ -340,4 +340,31 @@ steps = [{ say = "Waiting." }, { idle = true }]
     );
     expect(sockets).toEqual([]);
   });
+
+  it('survives SIGKILL of ojd with three agents working: same processes re-attached, none spawned twice', async () => {
+    const env = setup(`
+[[turn]]
+on = { contains = "implement" }
+steps = [{ say = "working" }, { barrier = "GO" }, { write = "out.txt", content = "x" }, { done = {} }]
+`);
+    for (const task of ['a', 'b', 'c']) env.ok('run', 'fix', task);
+    const before = await waitFor(() => {
+      const list = env.sessions().filter((s) => s.pid !== null && s.state === 'working');
+      return list.length === 3 ? list : null;
+    }, 'three working agents');
+    const daemon = JSON.parse(env.ok('daemon', 'status', '-o', 'json')) as { pid: number };
+    process.kill(daemon.pid, 'SIGKILL');
+    await waitFor(() => !alive(daemon.pid), 'ojd to die');
+    const after = env.sessions();
+    expect(after.map((s) => [s.id, s.pid]).sort()).toEqual(before.map((s) => [s.id, s.pid]).sort());
+    for (const s of before) expect(alive(s.pid as number)).toBe(true);
+    writeFileSync(join(env.project, 'GO'), '');
+    await waitFor(() => {
+      const list = env.json<{ status: string }[]>('pipeline', 'list');
+      if (list.some((p) => p.status === 'failed')) throw new Error(JSON.stringify(list));
+      return list.length === 3 && list.every((p) => p.status === 'done');
+    }, 'all three pipelines to finish');
+    const starts = env.traceOf().filter((t) => (t.kind ?? t.type) === 'start');
+    expect(starts).toHaveLength(3);
+  });
 });
