@@ -127,7 +127,14 @@ export type AgentEffect =
     }
   | { kind: 'sessionNudge'; id: string; agent: string; generation: number; message: string }
   | { kind: 'sessionRespond'; id: string; agent: string; generation: number; accept: boolean }
-  | { kind: 'sessionKill'; id: string; agent: string; generation: number }
+  | {
+      kind: 'sessionKill';
+      id: string;
+      agent: string;
+      generation: number;
+      /** Let the agent finish its turn (go idle) first, within a grace period. */
+      afterTurn?: boolean;
+    }
   | { kind: 'runAction'; id: string; agent: string; action: string }
   | { kind: 'escalate'; id: string; agent: string; decision: AgentDecision };
 

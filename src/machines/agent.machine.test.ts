@@ -59,8 +59,10 @@ function drive(def: AgentDef) {
     ctx,
     value: () => actor.getSnapshot().value,
     send: (e: AgentEvent) => actor.send(e),
-    up: (generation: number, at: number) =>
-      actor.send({ type: 'agent.spawned', at, generation, session: SESSION }),
+    up: (generation: number, at: number) => {
+      actor.send({ type: 'agent.spawned', at, generation, session: SESSION });
+      actor.send({ type: 'agent.state', at, generation, state: 'idle' });
+    },
     stuck: () => {
       const d = agentDeadlines(actor.getSnapshot() as never).find((x) => x.id.startsWith('stuck:'));
       if (!d) throw new Error('no stuck deadline armed');
@@ -99,6 +101,13 @@ describe('agent machine', () => {
     a.send({ type: 'agent.resolve', at: 5_000, decision: decision?.id ?? '', option: 'done' });
     expect(a.ctx().outcome).toEqual({ ok: true });
     expect(a.value()).toBe('ended');
+  });
+
+  it('does not nudge an agent still starting up: the chain moves on', () => {
+    const a = drive(agentDef());
+    a.send({ type: 'agent.spawned', at: 0, generation: 1, session: SESSION });
+    a.stuck();
+    expect(a.kinds().slice(-2)).toEqual(['sessionKill', 'sessionSpawn']);
   });
 
   it('ends the recovery episode when the agent works again, so the next stuck starts with a nudge', () => {

@@ -37,7 +37,8 @@ export function startAgent(def: AgentDef, input: AgentInput): AgentStep {
     generation: 1,
     ...freshRun(at),
     timeoutAt: def.timeoutMs === undefined ? null : at + def.timeoutMs,
-    stuckAt: stuckDeadline(def, at),
+    // Armed once the session is up: starting an agent is not being stuck.
+    stuckAt: null,
     restarts: 0,
     nudges: 0,
     decisions: 0,
@@ -86,12 +87,14 @@ function note(c: AgentContext, at: number, line: string): string[] {
 
 function end(c: AgentContext, at: number, outcome: AgentContext['outcome']): AgentStep {
   const effects: AgentEffect[] = [];
+  // After `oj done` the agent may still be finishing its turn: it gets to, then it is stopped.
   if (c.session && c.state !== 'exited')
     effects.push({
       kind: 'sessionKill',
       id: `${c.id}:kill:${c.generation}`,
       agent: c.id,
       generation: c.generation,
+      ...(outcome?.ok ? { afterTurn: true } : {}),
     });
   const why = outcome?.ok ? 'done' : `failed: ${outcome?.error ?? ''}`;
   return {
@@ -260,12 +263,14 @@ function take(
   }
   switch (step.builtin) {
     case 'nudge': {
-      if (cause !== 'stuck' || c.state === 'exited' || !c.session) return null;
+      // Only an agent that got going can be nudged (one stuck starting up needs more).
+      if (cause !== 'stuck' || c.state === 'exited' || c.state === 'starting' || !c.session)
+        return null;
       return nudge(def, c, at, DEFAULT_NUDGE, `${cause}: nudge`);
     }
     case 'restart':
       if (c.restarts >= restartLimit(step)) return null;
-      return restart(def, c, at, `${cause}: restart ${c.restarts + 1} of ${restartLimit(step)}`);
+      return restart(c, at, `${cause}: restart ${c.restarts + 1} of ${restartLimit(step)}`);
     case 'escalate':
       return escalate(
         c,
@@ -319,13 +324,7 @@ function nudge(
   };
 }
 
-function restart(
-  def: AgentDef,
-  c: AgentContext,
-  at: number,
-  why: string,
-  message?: string,
-): AgentStep {
+function restart(c: AgentContext, at: number, why: string, message?: string): AgentStep {
   const effects: AgentEffect[] = [];
   if (c.session && c.state !== 'exited')
     effects.push({
@@ -340,7 +339,7 @@ function restart(
     recovery: c.recovery,
     generation: c.generation + 1,
     restarts: c.restarts + 1,
-    stuckAt: stuckDeadline(def, at),
+    stuckAt: null,
     log: note(c, at, why),
   };
   effects.push(spawn(next, true, message));
@@ -398,14 +397,13 @@ function resolve(
   switch (e.option) {
     case 'nudge':
       if (!c.session || c.state === 'exited')
-        return restart(def, open, e.at, 'resolved: restart (the session is gone)', e.message);
+        return restart(open, e.at, 'resolved: restart (the session is gone)', e.message);
       return nudge(def, open, e.at, e.message ?? DEFAULT_NUDGE, 'resolved: nudge');
     case 'done':
     case 'skip':
       return end(open, e.at, { ok: true });
     case 'retry':
       return restart(
-        def,
         {
           ...open,
           restarts: 0,
@@ -433,7 +431,6 @@ function resolve(
       };
       if (c.session && c.state !== 'exited') return { context: next, effects: [effect] };
       return restart(
-        def,
         open,
         e.at,
         `resolved: ${e.option} (the session is gone; restarting)`,

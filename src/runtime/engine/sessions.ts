@@ -59,7 +59,9 @@ interface Live {
 
 type HostFrame = { type: string; [k: string]: unknown };
 
-const ACTIVITY_EVERY_MS = 250; // output heartbeats are journaled at most this often per agent
+const ACTIVITY_EVERY_MS = 250;
+/** After `oj done`, how long a still-working agent may finish its turn before it is stopped. */
+const AFTER_TURN_GRACE_MS = { production: 30_000, test: 2_000 } as const; // output heartbeats are journaled at most this often per agent
 
 export class Sessions {
   readonly #deps: SessionsDeps;
@@ -88,7 +90,7 @@ export class Sessions {
           c.respond({ accept: effect.accept }),
         );
       case 'sessionKill':
-        return void this.#kill(effect.agent, effect.generation);
+        return void this.#kill(effect.agent, effect.generation, effect.afterTurn === true);
       case 'runAction': {
         const run = this.#deps.actor(effect.agent);
         const action = run ? this.#bundleOf(run)?.actions?.[effect.action] : undefined;
@@ -356,13 +358,21 @@ export class Sessions {
     }
   }
 
-  async #kill(agent: string, generation: number): Promise<void> {
+  async #kill(agent: string, generation: number, afterTurn: boolean): Promise<void> {
     const live = this.#live.get(agent);
     if (!live || live.generation !== generation) {
       const info = readHostInfo(this.dirOf(agent, generation));
       if (info && 'socket' in info) killSessionGroup(info);
       return;
     }
+    if (afterTurn) {
+      const deadline = this.#deps.clock.now() + AFTER_TURN_GRACE_MS[this.#deps.timing];
+      while (live.state === 'working' && !live.exited && this.#deps.clock.now() < deadline)
+        await new Promise<void>((resolve) =>
+          this.#deps.clock.setTimer(this.#deps.clock.now() + 50, resolve),
+        );
+    }
+    if (live.exited) return;
     try {
       await live.client?.kill({});
     } catch {
