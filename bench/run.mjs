@@ -4,7 +4,14 @@ import { fileURLToPath } from 'node:url';
 
 const dir = fileURLToPath(new URL('.', import.meta.url));
 let failed = 0;
-for (const script of ['startup.mjs', 'journal.mjs', 'phases.mjs', 'daemon.mjs', 'wake.mjs']) {
+for (const script of [
+  'startup.mjs',
+  'journal.mjs',
+  'phases.mjs',
+  'daemon.mjs',
+  'wake.mjs',
+  'agents.mjs',
+]) {
   const r = spawnSync(process.execPath, [`${dir}${script}`, ...process.argv.slice(2)], {
     stdio: 'inherit',
   });

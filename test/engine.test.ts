@@ -69,6 +69,35 @@ name = "hold"
 lock = "main"
 run = "sleep 30"
 
+[lock.brief]
+timeout = "600ms"
+on_stale = ["rollback"]
+
+[command.overstay]
+run = { pipeline = "overstay" }
+
+[pipeline.overstay]
+
+[[pipeline.overstay.phase]]
+name = "hold"
+lock = "brief"
+run = "echo held $(date +%s%N) >> brief.txt; sleep 5; echo overstayed >> brief.txt"
+on_fail = "cleanup"
+
+[[pipeline.overstay.phase]]
+name = "cleanup"
+run = "echo cleanup $(date +%s%N) >> brief.txt"
+
+[command.after]
+run = { pipeline = "after" }
+
+[pipeline.after]
+
+[[pipeline.after.phase]]
+name = "next"
+lock = "brief"
+run = "echo next $(date +%s%N) >> brief.txt"
+
 [semaphore.slots]
 max = 2
 
@@ -446,6 +475,27 @@ describe('locks and semaphores', () => {
     }[];
     expect(locks.find((l) => l.id === 'main')?.holder).toBeNull();
     expect(oj('lock', 'force-release', 'main').code).toBe(1);
+  });
+
+  it('reclaims a lock held past its timeout and applies on_stale to the holder', async () => {
+    const holder = start('overstay');
+    await waitFor(() => read('brief.txt').includes('held'), 'the holder to take the lock');
+    const waiter = start('after');
+    await waitStatus(waiter, 'done');
+    await waitStatus(holder, 'done'); // on_fail → cleanup ran after the phase lost the lock
+    const at = (tag: string) =>
+      Number(
+        /(\d{10,})/.exec(
+          read('brief.txt')
+            .split('\n')
+            .find((l) => l.startsWith(tag)) ?? '',
+        )?.[1],
+      );
+    const heldMs = (at('next') - at('held')) / 1e6;
+    expect(heldMs).toBeGreaterThanOrEqual(550);
+    expect(heldMs).toBeLessThan(4_000); // long before the holder's 5 s phase would have ended
+    expect(read('brief.txt')).not.toContain('overstayed');
+    expect(show(holder).history.map((h) => h.outcome)).toContain('failed');
   });
 
   it('never lets more than max pipelines hold a semaphore at once', async () => {

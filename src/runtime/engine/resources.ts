@@ -115,10 +115,7 @@ export function handleResourceEffect(
       return true;
     }
     case 'revoked':
-      host.log(
-        'warn',
-        `${source.kind} ${source.meta.qualified}: ${String(effect.message)} (pipeline ${String(effect.holder)})`,
-      );
+      applyRevocation(host, source, effect, at, touched);
       return true;
     default:
       return false;
@@ -178,4 +175,58 @@ function ensure(
   const entry = host.sup.spawn(id, kind, resourceMachine(kind, meta, host.bundle), meta, {});
   touched.add(id);
   return entry;
+}
+
+/**
+ * A holder lost its lock or slot (held past `timeout`/`slot_timeout`, heartbeats stopped, or forced):
+ * the lock's `on_stale` (a semaphore's `on_orphan_work`) chain decides what happens to the holder's
+ * work. `release`/`reclaim` leave it running without the resource; `escalate` marks the pipeline
+ * escalated for a human; `abandon`, `dead`, `rollback`, `restart` and `requeue` fail the phase that
+ * held it, so its `on_fail` (and the queue item's retry policy) take over.
+ */
+function applyRevocation(
+  host: ResourceHost,
+  source: ActorEntry,
+  effect: EmittedEffect['effect'],
+  at: number,
+  touched: Set<string>,
+): void {
+  const what = `${source.kind} ${source.meta.qualified}`;
+  const message = `${what}: ${String(effect.message ?? effect.reason ?? 'revoked')}`;
+  const bundle = host.bundle(source.meta.defHash) as PipelineBundle;
+  const chain =
+    source.kind === 'lock'
+      ? (bundle.locks[source.meta.qualified]?.onStale ?? [])
+      : (bundle.semaphores[source.meta.qualified]?.onOrphanWork ?? []);
+  const pipeline = host.sup.get(String(effect.holder));
+  const ctx = pipeline
+    ? (pipeline.actor.getSnapshot() as { context: PipelineContext }).context
+    : undefined;
+  const holds = ctx?.held.some((h) => h.grant === effect.grant) ?? false;
+  const steps = chain.map((s) => s.builtin ?? s.name);
+  host.log(
+    'warn',
+    `${message} (pipeline ${String(effect.holder)}; on revoke: ${steps.join(', ') || 'release'})`,
+  );
+  if (!pipeline || !ctx || !holds || !ctx.inflight) return;
+  if (steps.some((s) => ['abandon', 'dead', 'rollback', 'restart', 'requeue'].includes(s))) {
+    host.sendPipeline(
+      pipeline,
+      { type: 'effect.failed', id: ctx.inflight.id, at, error: `${message}; the phase lost it` },
+      touched,
+    );
+  } else if (steps.includes('escalate')) {
+    host.sendPipeline(
+      pipeline,
+      {
+        type: 'effect.progress',
+        id: ctx.inflight.id,
+        at,
+        waiting: true,
+        escalated: true,
+        reason: message,
+      },
+      touched,
+    );
+  }
 }
