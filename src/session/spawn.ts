@@ -1,0 +1,144 @@
+// Starting a session host from the daemon: write <dir>/spawn.json, launch the sidecar detached with
+// its output in <dir>/host.log, and wait for host.json (or the host's spawn error). Also liveness
+// checks from host.json that do not mistake a reused pid for the agent.
+import { spawn } from 'node:child_process';
+import { closeSync, existsSync, openSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { distEntryPath } from './entry-paths.js';
+import { messageOf, SessionError } from './errors.js';
+import { ensurePrivateDir, readJsonIfPresent, writeJsonAtomic } from './files.js';
+import { HOST_FILE, HOST_LOG_FILE, SPAWN_ERROR_FILE, SPAWN_FILE } from './agent-files.js';
+import { isPidAlive, isZombie, processStartTime, signalGroup } from './proc.js';
+import { describeIssues, HostInfoSchema, SpawnErrorSchema, SpawnSpecSchema } from './protocol.js';
+import type { HostInfo, SpawnSpec } from './protocol.js';
+
+const DEFAULT_SPAWN_TIMEOUT_MS = 10_000;
+const POLL_MS = 10; // host.json usually appears within ~100 ms
+const LOG_TAIL_CHARS = 2_000;
+
+export interface SpawnHostOptions {
+  /** The sidecar script (default: dist/session-host.js). */
+  hostEntry?: string;
+  signal?: AbortSignal;
+  /** How long to wait for host.json (default 10 s). */
+  timeoutMs?: number;
+}
+
+/**
+ * Starts a session host for `spec` in `spec.dir` (created 0700) and resolves with its host.json
+ * once it listens. The host is detached and unref'd: it outlives the caller. Rejects with a
+ * SessionError (NOT_FOUND for a missing agent program, SPAWN_FAILED otherwise) carrying the
+ * host's own message, or TIMEOUT; on timeout or abort the host's process group is killed.
+ */
+export async function spawnSessionHost(
+  spec: SpawnSpec,
+  opts: SpawnHostOptions = {},
+): Promise<HostInfo> {
+  const parsed = SpawnSpecSchema.safeParse(spec);
+  if (!parsed.success)
+    throw new SessionError(
+      'BAD_SPEC',
+      `invalid spawn spec for agent "${spec.agentId}": ${describeIssues(parsed.error)}`,
+    );
+  const dir = parsed.data.dir;
+  ensurePrivateDir(dir);
+  const running = readHostInfo(dir);
+  if (running && isPidAlive(running.hostPid) && existsSync(running.socket))
+    throw new SessionError(
+      'SPAWN_FAILED',
+      `a session host (pid ${running.hostPid}) is already running in "${dir}"; kill it before starting another`,
+    );
+  for (const stale of [HOST_FILE, SPAWN_ERROR_FILE]) rmSync(join(dir, stale), { force: true });
+  writeJsonAtomic(join(dir, SPAWN_FILE), parsed.data);
+
+  const entry = opts.hostEntry ?? distEntryPath('session-host.js');
+  const logFd = openSync(join(dir, HOST_LOG_FILE), 'a', 0o600);
+  let child;
+  try {
+    child = spawn(process.execPath, [entry, dir], {
+      detached: true, // its own session: a daemon crash or Ctrl-C must not take the agents along
+      stdio: ['ignore', logFd, logFd],
+      cwd: dir,
+    });
+  } finally {
+    closeSync(logFd);
+  }
+  child.unref();
+  let exitCode: number | null | undefined;
+  child.once('exit', (code, signal) => (exitCode = code ?? (signal ? -1 : null)));
+  child.once('error', (err) => {
+    exitCode = -1;
+    writeJsonAtomic(join(dir, SPAWN_ERROR_FILE), {
+      error: `could not start the session host: ${err.message}`,
+    });
+  });
+
+  const deadline = Date.now() + (opts.timeoutMs ?? DEFAULT_SPAWN_TIMEOUT_MS);
+  for (;;) {
+    const info = readHostInfo(dir);
+    if (info) return info;
+    const failure = readSpawnError(dir);
+    if (failure) throw new SessionError(failure.code, failure.error);
+    if (exitCode !== undefined) {
+      // Exited without a word (a crash before it could write spawn-error.json): show its log.
+      throw new SessionError(
+        'SPAWN_FAILED',
+        `the session host for agent "${spec.agentId}" exited (code ${exitCode}) before listening; its log says: ${tailOf(join(dir, HOST_LOG_FILE))}`,
+      );
+    }
+    if (opts.signal?.aborted || Date.now() >= deadline) {
+      if (child.pid) signalGroup(child.pid, 'SIGKILL');
+      if (opts.signal?.aborted)
+        throw new SessionError('ABORTED', `spawning agent "${spec.agentId}" was aborted`);
+      throw new SessionError(
+        'TIMEOUT',
+        `the session host for agent "${spec.agentId}" did not start within ${opts.timeoutMs ?? DEFAULT_SPAWN_TIMEOUT_MS} ms; see ${join(dir, HOST_LOG_FILE)}`,
+      );
+    }
+    await sleep(POLL_MS);
+  }
+}
+
+/** The host.json in agent dir `dir`, or undefined when there is none (yet) or it does not parse. */
+export function readHostInfo(dir: string): HostInfo | undefined {
+  const parsed = HostInfoSchema.safeParse(readJsonIfPresent(join(dir, HOST_FILE)));
+  return parsed.success ? parsed.data : undefined;
+}
+
+/**
+ * Whether the agent of `info` still runs: its pid exists and, where /proc tells, started at the
+ * recorded time (so a reused pid is not taken for it). Not the same as the host answering.
+ */
+export function isAgentAlive(info: Pick<HostInfo, 'agentPid' | 'agentStartTime'>): boolean {
+  if (!isPidAlive(info.agentPid) || isZombie(info.agentPid)) return false;
+  if (info.agentStartTime === undefined) return true;
+  const now = processStartTime(info.agentPid);
+  return now === undefined || now === info.agentStartTime; // no /proc (macOS): pid alone
+}
+
+/** SIGKILLs the agent's whole process group (the daemon's last resort when no `exit` arrives). */
+export function killSessionGroup(info: Pick<HostInfo, 'pgid'>): boolean {
+  return signalGroup(info.pgid, 'SIGKILL');
+}
+
+function readSpawnError(
+  dir: string,
+): { code: 'NOT_FOUND' | 'BAD_SPEC' | 'SPAWN_FAILED'; error: string } | undefined {
+  const parsed = SpawnErrorSchema.safeParse(readJsonIfPresent(join(dir, SPAWN_ERROR_FILE)));
+  if (!parsed.success) return undefined;
+  const code = parsed.data.code;
+  return {
+    code: code === 'NOT_FOUND' || code === 'BAD_SPEC' ? code : 'SPAWN_FAILED',
+    error: parsed.data.error,
+  };
+}
+
+function tailOf(path: string): string {
+  try {
+    const text = readFileSync(path, 'utf8').trim();
+    return text.length > LOG_TAIL_CHARS ? `…${text.slice(-LOG_TAIL_CHARS)}` : text || '(empty)';
+  } catch (err) {
+    return `(unreadable: ${messageOf(err)})`;
+  }
+}
