@@ -5,7 +5,8 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } fro
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { makeProject, runOj } from './helpers/oj.js';
+import pty from 'node-pty';
+import { OJ_BIN, makeProject, runOj } from './helpers/oj.js';
 import type { OjResult } from './helpers/oj.js';
 import { waitFor } from './helpers/wait.js';
 
@@ -35,7 +36,7 @@ interface Trace {
 const started: { project: string; state: string }[] = [];
 
 /** A project whose `fix` pipeline runs agent `worker` (the fake agent on `scenario`) then `check`. */
-function setup(scenario: string, agentExtra = '', pipelineExtra = '') {
+function setup(scenario: string, agentExtra = '', pipelineExtra = '', command?: string) {
   const dir = mkdtempSync(join(tmpdir(), 'oj-agent-'));
   const trace = join(dir, 'trace.jsonl');
   writeFileSync(join(dir, 'scenario.toml'), scenario);
@@ -59,7 +60,7 @@ name = "check"
 run = "echo checked"
 
 [agent.worker]
-command = "oj-fake-agent --scenario ${join(dir, 'scenario.toml')}"
+command = "${command ?? `oj-fake-agent --scenario ${join(dir, 'scenario.toml')}`}"
 driver = "claude"
 prompt = "implement {task}"
 env = { FAKE_AGENT_TRACE = "${trace}", CLAUDE_CONFIG_DIR = "${join(dir, 'claude')}" }
@@ -111,6 +112,13 @@ async function waitStatus(env: Env, id: string, wanted: string, ms = 20_000) {
     ms,
   );
 }
+
+const cleanEnv = (): Record<string, string> => {
+  const env: Record<string, string> = {};
+  for (const [k, v] of Object.entries(process.env))
+    if (v !== undefined && !k.startsWith('OJ_')) env[k] = v;
+  return env;
+};
 
 const alive = (pid: number) => {
   try {
@@ -366,5 +374,46 @@ steps = [{ say = "working" }, { barrier = "GO" }, { write = "out.txt", content =
     }, 'all three pipelines to finish');
     const starts = env.traceOf().filter((t) => (t.kind ?? t.type) === 'start');
     expect(starts).toHaveLength(3);
+  });
+
+  it('fails the phase with a clear error when the agent command does not exist', async () => {
+    const env = setup('', '', '', 'no-such-agent-cli --flag');
+    const id = env.start();
+    const failed = await waitStatus(env, id, 'failed');
+    expect(failed.error).toMatch(/"no-such-agent-cli" was not found on PATH/);
+  });
+
+  it('oj session attach is a live terminal on the agent; Ctrl-] detaches and leaves it running', async () => {
+    const env = setup(`
+[[turn]]
+on = { contains = "implement" }
+steps = [{ say = "Attach to me." }, { idle = true }]
+
+[[turn]]
+on = { contains = "typed through attach" }
+steps = [{ say = "Got it from the terminal." }, { idle = true }]
+`);
+    env.start();
+    const session = await waitFor(() => env.sessions().find((s) => s.state === 'idle'), 'idle');
+    expect(env.oj('session', 'idle-time', session.id, '--over', '0s').code).toBe(0);
+    expect(env.oj('session', 'idle-time', session.id, '--over', '1h').code).toBe(1);
+    const term = pty.spawn(process.execPath, [OJ_BIN, 'session', 'attach', session.id], {
+      cwd: env.project,
+      env: { ...cleanEnv(), OJ_STATE_DIR: env.state, OJ_SESSION_TIMING: 'test' },
+      cols: 100,
+      rows: 30,
+    });
+    let screen = '';
+    term.onData((d) => (screen += d));
+    const exited = new Promise<number>((resolve) => term.onExit((e) => resolve(e.exitCode)));
+    await waitFor(() => screen.includes('Attach to me.'), 'the redraw of the agent screen');
+    term.write('typed through attach');
+    await waitFor(() => screen.includes('typed through attach'), 'the typed text echoed');
+    term.write('\r');
+    await waitFor(() => screen.includes('Got it from the terminal.'), 'the agent answering');
+    term.write('\x1d');
+    expect(await exited).toBe(0);
+    expect(screen).toContain('detached');
+    expect(alive(session.pid as number)).toBe(true);
   });
 });

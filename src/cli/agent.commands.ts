@@ -19,10 +19,18 @@ export function registerAgentCommands(program: Command): void {
     .action(async (opts: Out & { all?: boolean }) =>
       (await import('./session.command.js')).listSessions(opts),
     );
+  session
+    .command('idle-time')
+    .description('seconds since the agent last produced output')
+    .argument('<id>', 'session id (any unique prefix) or its pipeline id')
+    .option('--over <duration>', 'print nothing; exit 0 if idle at least this long (5m), else 1')
+    .addOption(output())
+    .action(async (id: string, opts: Out & { over?: string }) =>
+      (await import('./session.command.js')).idleTime(id, opts),
+    );
   for (const [verb, description] of [
     ['show', 'one session: its pipeline, state, generation, host and recent supervision log'],
     ['peek', "print the agent's screen as it is now"],
-    ['idle-time', 'seconds since the agent last produced output'],
     ['kill', 'stop the agent (graceful, then its whole process group); its on_exit policy applies'],
   ] as const)
     session

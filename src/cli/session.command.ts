@@ -1,6 +1,8 @@
 // `oj session list|show|peek|idle-time|kill|send|nudge`: the agent registry and acting on a live
 // agent through the daemon.
+import { parseDuration } from '../runbook/index.js';
 import { call } from './call.js';
+import { usageError } from './errors.js';
 import { formatAgo, formatElapsed } from './format.js';
 import { formatTable, printJson } from './output.js';
 import { projectRoot } from './root.js';
@@ -46,8 +48,27 @@ export async function listSessions(opts: { output: string; all?: boolean }): Pro
   );
 }
 
+/** `oj session idle-time <id> [--over 5m]`: seconds idle, or an exit code for monitors. */
+export async function idleTime(id: string, opts: { output: string; over?: string }): Promise<void> {
+  let overMs: number | undefined;
+  if (opts.over !== undefined) {
+    const parsed = parseDuration(opts.over);
+    if (!parsed.ok) throw usageError(`--over: ${parsed.message}`);
+    overMs = parsed.ms;
+  }
+  const result = await call<{ id: string; idleMs: number; state: string }>('session.idle-time', {
+    id,
+  });
+  if (overMs !== undefined) {
+    process.exitCode = result.idleMs >= overMs ? 0 : 1;
+    return;
+  }
+  if (opts.output === 'json') return printJson(result);
+  process.stdout.write(`${Math.floor(result.idleMs / 1000)}\n`);
+}
+
 export async function sessionOp(
-  verb: 'show' | 'peek' | 'idle-time' | 'kill',
+  verb: 'show' | 'peek' | 'kill',
   id: string,
   opts: { output: string },
 ): Promise<void> {
@@ -56,9 +77,6 @@ export async function sessionOp(
   switch (verb) {
     case 'peek':
       process.stdout.write(`${trimScreen(result.lines as string[]).join('\n')}\n`);
-      return;
-    case 'idle-time':
-      process.stdout.write(`${Math.floor(Number(result.idleMs) / 1000)}\n`);
       return;
     case 'kill':
       process.stdout.write(`killing ${String(result.id)}\n`);

@@ -144,14 +144,28 @@ async function runMonitor(
         'warn',
         `monitor ${monitor.qualified}: escalating ${targetOf(item)} (needs a human)`,
       );
+    } else if (step.builtin && SESSION_STEPS[step.builtin] && item.data.session) {
+      // Built-in steps on an agent session act through the CLI, exactly as a named action would.
+      await shell(
+        `${step.name} ${item.data.session}`,
+        SESSION_STEPS[step.builtin] as string,
+        vars,
+        ACTION_TIMEOUT_MS,
+      );
     } else {
       deps.log(
         'warn',
-        `monitor ${monitor.qualified}: "${step.name}" for ${targetOf(item)} needs agent sessions, which this daemon does not have yet`,
+        `monitor ${monitor.qualified}: "${step.name}" needs a target with a {session} (got ${targetOf(item)}); name an action to run instead`,
       );
     }
   }
 }
+
+/** What `nudge` and `restart` do to a monitored agent session (a kill lets its on_exit restart it). */
+const SESSION_STEPS: Partial<Record<string, string>> = {
+  nudge: 'oj session nudge {session}',
+  restart: 'oj session kill {session}',
+};
 
 /**
  * The response step a target is due for: the first whose attempts are not used up (`restart:N`
