@@ -416,4 +416,33 @@ steps = [{ say = "Got it from the terminal." }, { idle = true }]
     expect(screen).toContain('detached');
     expect(alive(session.pid as number)).toBe(true);
   });
+
+  it('continues a finished agent: its conversation is resumed with the follow-up message', async () => {
+    const env = setup(`
+[[turn]]
+on = { contains = "implement" }
+steps = [{ write = "first.txt", content = "1" }, { done = {} }]
+
+[[turn]]
+on = { contains = "also add docs" }
+steps = [{ write = "docs.txt", content = "docs" }, { done = {} }]
+`);
+    const id = env.start();
+    await waitStatus(env, id, 'done');
+    const out = env.ok('session', 'continue', id, 'also', 'add', 'docs');
+    expect(out).toContain('resuming its conversation');
+    await waitFor(
+      () => existsSync(join(env.project, 'docs.txt')),
+      'the follow-up to write docs.txt',
+    );
+    await waitFor(() => env.sessions().length === 0, 'the follow-up run to end');
+    const starts = env
+      .traceOf()
+      .filter((t) => t.type === 'start')
+      .map((t) => (t.argv as string[]).join(' '));
+    const conversation = /--session-id (\S+)/.exec(starts[0] ?? '')?.[1];
+    expect(conversation).toBeTruthy();
+    expect(starts[1]).toContain(`--resume ${conversation}`);
+    expect(env.status(id).status).toBe('done');
+  });
 });

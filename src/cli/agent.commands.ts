@@ -61,6 +61,17 @@ export function registerAgentCommands(program: Command): void {
       (await import('./session.command.js')).nudgeSession(id, message.join(' '), opts),
     );
   session
+    .command('continue')
+    .description(
+      'follow up with an agent: a live one gets the message; a finished one resumes its conversation',
+    )
+    .argument('<id>', 'session id, or the pipeline whose last agent phase to continue')
+    .argument('<message...>')
+    .addOption(output())
+    .action(async (id: string, message: string[], opts: Out) =>
+      (await import('./session.command.js')).continueSession(id, message.join(' '), opts),
+    );
+  session
     .command('attach')
     .description('interactive terminal on the agent; Ctrl-] detaches (the agent keeps running)')
     .argument('<id>')

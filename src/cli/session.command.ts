@@ -137,3 +137,17 @@ function trimScreen(lines: string[]): string[] {
   while (end > 0 && (lines[end - 1] ?? '').trim() === '') end--;
   return lines.slice(0, end);
 }
+
+/** `oj session continue <id> <message>`: follow up with a live or finished agent. */
+export async function continueSession(
+  id: string,
+  message: string,
+  opts: { output: string },
+): Promise<void> {
+  const result = await call<{ id: string | null; how: string }>('session.continue', {
+    id,
+    message,
+  });
+  if (opts.output === 'json') return printJson(result);
+  process.stdout.write(`${result.id ?? id}: ${result.how}\n`);
+}

@@ -30,6 +30,11 @@ export interface AgentInput {
   /** The conversation id given to agents that can resume one (Claude's `--session-id`). */
   sessionId: string;
   at: number;
+  /**
+   * A follow-up of a finished run (`oj session continue`): its first session resumes the
+   * conversation with this message, and its outcome completes nothing (`effect` is empty).
+   */
+  followUp?: string;
 }
 
 /** Where the live session of the current generation is (set once its host is up). */

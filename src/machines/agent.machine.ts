@@ -7,7 +7,7 @@ import type { SnapshotFrom } from 'xstate';
 import type { AgentDef } from '../runbook/index.js';
 import { AGENT_MACHINE_ID } from './agent.context.js';
 import type { AgentContext, AgentEffectEmitted, AgentEvent, AgentInput } from './agent.context.js';
-import { spawn, startAgent, stepAgent } from './agent.policy.js';
+import { firstSpawn, startAgent, stepAgent } from './agent.policy.js';
 
 /** Builds the machine of one agent run of `def`. Pure: effects are emitted as data. */
 export function createAgentMachine(def: AgentDef) {
@@ -20,7 +20,7 @@ export function createAgentMachine(def: AgentDef) {
     },
     actions: {
       start: enqueueActions(({ context, enqueue }) => {
-        enqueue.emit({ type: 'effect', effect: spawn(context, false) });
+        enqueue.emit({ type: 'effect', effect: firstSpawn(context) });
       }),
       apply: enqueueActions(({ context, event, enqueue }) => {
         const { context: next, effects } = stepAgent(def, context, event);

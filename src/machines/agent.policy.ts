@@ -46,7 +46,12 @@ export function startAgent(def: AgentDef, input: AgentInput): AgentStep {
     outcome: null,
     log: [],
   };
-  return { context, effects: [spawn(context, false)] };
+  return { context, effects: [firstSpawn(context)] };
+}
+
+/** The first session: a fresh start, or for a follow-up the resumed conversation. */
+export function firstSpawn(c: AgentContext): AgentEffect {
+  return c.followUp === undefined ? spawn(c, false) : spawn(c, true, c.followUp);
 }
 
 function freshRun(at: number) {

@@ -53,6 +53,7 @@ const AGENT_METHODS = {
   ),
   'session.nudge': defineMethod(z.object({ id, message: z.string().optional() }).strict()),
   'session.kill': defineMethod(z.object({ id }).strict()),
+  'session.continue': defineMethod(z.object({ id, message: z.string().min(1) }).strict()),
   'session.idle-time': defineMethod(z.object({ id }).strict()),
   'session.attach-info': defineMethod(z.object({ id }).strict()),
   'decision.list': defineMethod(z.object({ project: project.optional() }).strict()),

@@ -3,6 +3,7 @@
 // agent completing its phase, checked against its epoch).
 import { OjError } from '../../errors/index.js';
 import type { PipelineContext } from '../../machines/index.js';
+import type { PipelineBundle } from '../../runbook/index.js';
 import { agentContext, checkEpoch } from './agents.js';
 import type { Engine } from './engine.js';
 import type { Handler } from './handlers.js';
@@ -211,6 +212,65 @@ export function createAgentHandlers(engine: Engine, now: () => number): Record<s
         engine.sessions.hostInfo(run.id) ??
         fail('NOT_CONNECTED', `session ${run.id} has no live host`);
       return { id: run.id, socket: info.socket };
+    },
+    'session.continue': async (p: { id: string; message: string }) => {
+      const live = runs().find(
+        (r) => r.id === p.id || r.meta.owner === p.id || r.id.startsWith(p.id),
+      );
+      if (live) {
+        const c = agentContext(live);
+        if (c.decision) {
+          const option = c.decision.options.find((o) => o === 'nudge' || o === 'retry');
+          if (!option)
+            return fail(
+              'BAD_STATE',
+              `session ${live.id} waits on decision ${c.decision.id} (${c.decision.cause}); answer it with oj decision resolve`,
+            );
+          await engine.submit({
+            type: 'decision:resolve',
+            decision: c.decision.id,
+            option,
+            message: p.message,
+          });
+          return { id: live.id, how: `decision ${c.decision.id}: ${option}` };
+        }
+        const result = await liveClient(live).nudge(p.message);
+        return {
+          id: live.id,
+          how: result.delivered ? 'sent' : `not delivered: ${result.reason ?? ''}`,
+        };
+      }
+      const pipeline =
+        engine.actor(p.id) ??
+        engine.actors('pipeline').find((e) => e.id.startsWith(p.id) || e.meta.name === p.id);
+      if (pipeline?.kind !== 'pipeline')
+        return fail(
+          'NOT_FOUND',
+          `no agent session or pipeline "${p.id}" (see: oj session list, oj pipeline list)`,
+        );
+      const bundle = engine.definition<PipelineBundle>(pipeline.meta.defHash);
+      const agentPhases = new Set(
+        bundle.pipeline.phases.filter((ph) => ph.agent).map((ph) => ph.name),
+      );
+      const last = [...toPipelineView(pipeline).history]
+        .reverse()
+        .find((h) => agentPhases.has(h.phase));
+      if (!last)
+        return fail('NOT_FOUND', `pipeline ${pipeline.id} has not run an agent phase to continue`);
+      const entry = await engine.submit({
+        type: 'agent:continue',
+        pipeline: pipeline.id,
+        phase: last.phase,
+        visit: last.visit,
+        message: p.message,
+      });
+      const id = runs().find(
+        (r) => r.meta.owner === pipeline.id && r.id.endsWith(`-f${entry.seq.toString(36)}`),
+      )?.id;
+      return {
+        id: id ?? null,
+        how: `follow-up of phase "${last.phase}" (visit ${last.visit}), resuming its conversation`,
+      };
     },
     'decision.list': async (p: { project?: string }) => decisions(p.project),
     'decision.show': async (p: { id: string }) => decisionById(p.id),

@@ -25,6 +25,46 @@ export function toConversationId(seed: string): string {
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-${variant}${h.slice(17, 20)}-${h.slice(20, 32)}`;
 }
 
+/** The conversation of agent run `id` of `pipeline`: the same for the run and its follow-ups. */
+function conversationOf(pipeline: ActorEntry, id: string): string {
+  return toConversationId(`${pipeline.meta.project}\0${id}\0${pipeline.meta.createdAt}`);
+}
+
+/**
+ * `oj session continue` on a finished agent: a follow-up run resumes the conversation of the
+ * pipeline's last agent phase with the message. It completes nothing; it is dropped when it ends.
+ */
+export function startFollowUp(
+  host: EngineHost,
+  e: Extract<JournalEntry, { type: 'agent:continue' }>,
+  touched: Set<string>,
+): void {
+  const pipeline = host.sup.get(e.pipeline);
+  if (pipeline?.kind !== 'pipeline') return;
+  const bundle = host.bundle(pipeline.meta.defHash) as PipelineBundle;
+  const qualified = bundle.pipeline.phases.find((p) => p.name === e.phase)?.agent;
+  if (!qualified) return;
+  const original = agentIdOf(`${e.pipeline}:${e.phase}:${e.visit}:work`);
+  const id = `${original}-f${e.seq.toString(36)}`;
+  const meta: ActorMeta = {
+    project: pipeline.meta.project,
+    qualified,
+    defHash: pipeline.meta.defHash,
+    owner: pipeline.id,
+    createdAt: e.at,
+  };
+  const input = {
+    id,
+    pipeline: pipeline.id,
+    phase: e.phase,
+    effect: '',
+    sessionId: conversationOf(pipeline, original),
+    at: e.at,
+    followUp: e.message,
+  };
+  touched.add(host.sup.spawn(id, 'agent', agentMachine(meta, host.bundle), meta, { input }).id);
+}
+
 /** The machine of an agent run (its definition lives in the pipeline's bundle). */
 export function agentMachine(meta: ActorMeta, bundle: (hash: string) => unknown) {
   const def = (bundle(meta.defHash) as PipelineBundle).agents[meta.qualified];
@@ -58,7 +98,7 @@ export function startAgentRun(
     pipeline: pipeline.id,
     phase: String(emitted.effect.phase),
     effect: emitted.effect.id,
-    sessionId: toConversationId(`${pipeline.meta.project}\0${id}\0${pipeline.meta.createdAt}`),
+    sessionId: conversationOf(pipeline, id),
     at,
   };
   const run = host.sup.spawn(id, 'agent', agentMachine(meta, host.bundle), meta, { input });
@@ -84,7 +124,7 @@ export function settleAgent(
 ): void {
   const c = agentContext(run);
   const pipeline = run.meta.owner ? host.sup.get(run.meta.owner) : undefined;
-  if (pipeline && !c.outcome && c.decision?.id !== before?.id) {
+  if (pipeline && c.effect && !c.outcome && c.decision?.id !== before?.id) {
     const escalated = c.decision !== null;
     host.sendPipeline(
       pipeline,
@@ -100,7 +140,7 @@ export function settleAgent(
     );
   }
   if (!c.outcome) return;
-  if (pipeline) {
+  if (pipeline && c.effect) {
     const event = c.outcome.ok
       ? { type: 'effect.done', id: c.effect, at }
       : { type: 'effect.failed', id: c.effect, at, error: c.outcome.error };
@@ -137,6 +177,8 @@ export function routeAgentRecord(host: EngineHost, e: JournalEntry, touched: Set
     }
     case 'phase:done':
       return routePhaseDone(host, e, touched);
+    case 'agent:continue':
+      return startFollowUp(host, e, touched);
     case 'decision:resolve': {
       const run = host.sup.all('agent').find((r) => agentContext(r).decision?.id === e.decision);
       if (!run) return;
@@ -168,6 +210,14 @@ export function checkEpoch(
   const pipeline = host.sup.get(pipelineId);
   if (pipeline?.kind !== 'pipeline')
     return { ok: false, error: `pipeline "${pipelineId}" is not running` };
+  const named = parseAgentEpoch(epoch);
+  const followUp = named ? host.sup.get(named.id) : undefined;
+  if (followUp?.kind === 'agent' && agentContext(followUp).effect === '') {
+    const { generation } = agentContext(followUp);
+    return generation === named?.generation
+      ? { ok: true, agent: followUp, effect: '' }
+      : { ok: false, error: `stale epoch "${epoch}": session ${generation} replaced it` };
+  }
   const inflight = (pipeline.actor.getSnapshot() as { context: PipelineContext }).context.inflight;
   const stale = `stale epoch "${epoch}": pipeline ${pipelineId} has moved on`;
   if (!inflight) return { ok: false, error: `${stale} (nothing is running)` };

@@ -383,6 +383,7 @@ export class Engine {
       case 'agent:exited':
       case 'phase:done':
       case 'decision:resolve':
+      case 'agent:continue':
         return routeAgentRecord(this.#host, e, touched);
     }
   }

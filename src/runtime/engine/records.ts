@@ -79,7 +79,9 @@ export type RecordBody =
     }
   /** `oj done [--error]` from a phase command or agent: `epoch` says which run it speaks for. */
   | { type: 'phase:done'; pipeline: string; epoch: string; error?: string }
-  | { type: 'decision:resolve'; decision: string; option: string; message?: string };
+  | { type: 'decision:resolve'; decision: string; option: string; message?: string }
+  /** `oj session continue` on a finished agent phase: resume its conversation with `message`. */
+  | { type: 'agent:continue'; pipeline: string; phase: string; visit: number; message: string };
 
 export type RecordType = RecordBody['type'];
 
@@ -133,6 +135,7 @@ export const INPUTS = new Set<string>([
   'agent:exited',
   'phase:done',
   'decision:resolve',
+  'agent:continue',
 ]);
 
 /**
