@@ -170,6 +170,27 @@ run = { pipeline = "landing" }
 name = "land"
 strategy = "land"
 
+[strategy.hopeless]
+on_exhaust = "escalate"
+
+[[strategy.hopeless.attempt]]
+name = "only"
+run = "exit 4"
+
+[command.hopeless]
+run = { pipeline = "hopeless" }
+
+[pipeline.hopeless]
+
+[[pipeline.hopeless.phase]]
+name = "try"
+strategy = "hopeless"
+on_fail = "never"
+
+[[pipeline.hopeless.phase]]
+name = "never"
+run = "echo on_fail ran >> strategy.txt"
+
 [command.doom]
 run = { pipeline = "doom" }
 
@@ -525,6 +546,20 @@ describe('strategies', () => {
     await waitStatus(id, 'done');
     expect(read('strategy.txt')).toContain('after doom');
     expect(show(id).history.map((h) => h.phase)).toEqual(['try', 'after_doom']);
+  });
+});
+
+describe('strategies: on_exhaust', () => {
+  it('escalates instead of following on_fail when the strategy says on_exhaust = "escalate"', async () => {
+    const id = start('hopeless');
+    await waitStatus(id, 'escalated');
+    expect(show(id).history.map((h) => h.phase)).toEqual(['try']);
+    expect(read('strategy.txt')).not.toContain('on_fail ran');
+    const decisions = JSON.parse(oj('decision', 'list', '-o', 'json').stdout) as {
+      pipeline: string;
+      options: string[];
+    }[];
+    expect(decisions.find((d) => d.pipeline === id)?.options).toEqual(['retry', 'cancel']);
   });
 });
 

@@ -97,7 +97,15 @@ export type PipelineEvent =
   | { type: 'pipeline.transition'; at: number; phase: string }
   | { type: 'pipeline.resume'; at: number }
   | { type: 'effect.done'; id: string; at: number; output?: unknown }
-  | { type: 'effect.failed'; id: string; at: number; error: string; exitCode?: number }
+  | {
+      type: 'effect.failed';
+      id: string;
+      at: number;
+      error: string;
+      exitCode?: number;
+      /** A strategy's `on_exhaust` step, applied instead of the phase's own `on_fail`. */
+      recovery?: 'escalate' | 'abandon' | 'requeue' | 'dead';
+    }
   | {
       type: 'effect.progress';
       id: string;

@@ -90,6 +90,28 @@ function failureRoutes(phase: PhaseDef, match: GuardRef): Transition[] {
   return recoveryRoutes(phase, match, onFail.steps);
 }
 
+/**
+ * A strategy phase whose attempts are exhausted follows the strategy's `on_exhaust` (carried by
+ * the failure) instead of the phase's `on_fail`: escalate, or fail with a queue disposition.
+ */
+function exhaustRoutes(phase: PhaseDef): Transition[] {
+  if (phase.strategy === undefined) return [];
+  const when = (recovery: string): GuardRef[] => [
+    IS_CURRENT_EFFECT,
+    { type: 'hasRecovery', params: { recovery } },
+  ];
+  return [
+    toTransition(when('escalate'), stateId('escalated'), []),
+    toTransition(when('abandon'), stateId('failed'), ['markEnded']),
+    ...(['requeue', 'dead'] as const).map((disposition) =>
+      toTransition(when(disposition), stateId('failed'), [
+        { type: 'setDisposition', params: { disposition } },
+        'markEnded',
+      ]),
+    ),
+  ];
+}
+
 /** The steps a phase runs, in order; only the ones it declares. */
 function stepsOf(phase: PhaseDef): PhaseStep[] {
   const steps: PhaseStep[] = [];
@@ -133,7 +155,7 @@ function phaseState(phase: PhaseDef): StateConfig {
   const steps = stepsOf(phase);
   const params = { phase: phase.name };
   const on: Transitions = {
-    'effect.failed': failureRoutes(phase, IS_CURRENT_EFFECT),
+    'effect.failed': [...exhaustRoutes(phase), ...failureRoutes(phase, IS_CURRENT_EFFECT)],
     'effect.progress': { guard: IS_CURRENT_EFFECT, actions: 'setWaiting' },
   };
   if (phase.timeoutMs !== undefined) on.deadline = failureRoutes(phase, IS_CURRENT_DEADLINE);

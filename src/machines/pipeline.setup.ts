@@ -284,6 +284,8 @@ export function setupPipeline(def: PipelineDef) {
       isTransitionTo: ({ event }, { phase }: PhaseParams) =>
         event.type === 'pipeline.transition' && event.phase === phase,
       isResumeOf: ({ context }, { phase }: PhaseParams) => context.phase === phase,
+      hasRecovery: ({ event }, { recovery }: { recovery: string }) =>
+        event.type === 'effect.failed' && event.recovery === recovery,
     },
   });
 }

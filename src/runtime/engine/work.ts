@@ -117,9 +117,19 @@ export function settleStrategy(
   if (pipeline && outcome === 'succeeded')
     host.sendPipeline(pipeline, { type: 'effect.done', id: run.id, at }, touched);
   if (pipeline && outcome === 'exhausted') {
-    const errors = (run.actor.getSnapshot() as { context: { errors: string[] } }).context.errors;
+    const { errors, onExhaust } = (
+      run.actor.getSnapshot() as {
+        context: { errors: string[]; onExhaust: { builtin?: string }[] | null };
+      }
+    ).context;
     const error = errors.join('; ') || 'every attempt failed';
-    host.sendPipeline(pipeline, { type: 'effect.failed', id: run.id, at, error }, touched);
+    // The strategy's on_exhaust (its first built-in step) decides instead of the phase's on_fail.
+    const recovery = onExhaust?.find((s) => s.builtin)?.builtin;
+    host.sendPipeline(
+      pipeline,
+      { type: 'effect.failed', id: run.id, at, error, ...(recovery ? { recovery } : {}) },
+      touched,
+    );
   }
   host.sup.remove(run.id);
   host.forget(run.id);
