@@ -4,7 +4,14 @@ import { GLOBAL_VARS } from './context.js';
 import type { CompileContext, Scope } from './context.js';
 import type { PathSegment } from './positions.js';
 import { RECOVERY_ACTIONS } from './types.js';
-import type { InputSourceDef, PhaseDef, PipelineDef, QualifiedName } from './types.js';
+import type {
+  InputSourceDef,
+  PhaseDef,
+  PipelineDef,
+  QualifiedName,
+  WorkspaceDef,
+} from './types.js';
+import { checkTemplate, isLiquidTemplate } from './template.js';
 import type { RawInputSource, RawPipeline } from './schema.js';
 import { suggest } from './suggest.js';
 
@@ -161,6 +168,54 @@ export function compilePipeline(
   };
   if (raw.description !== undefined) def.description = raw.description;
   if (raw.on_cancel !== undefined) def.onCancel = raw.on_cancel;
+  if (raw.workspace !== undefined)
+    def.workspace = compileWorkspace(ctx, raw.workspace, [...base, 'workspace'], pipelineScope);
+  return def;
+}
+
+/** `[pipeline.X.workspace]`: its texts may use the pipeline's variables. */
+function compileWorkspace(
+  ctx: CompileContext,
+  raw: NonNullable<RawPipeline['workspace']>,
+  path: PathSegment[],
+  scope: Scope,
+): WorkspaceDef {
+  const def: WorkspaceDef = {
+    branch: raw.branch ?? 'oj/{pipeline}',
+    base: raw.base ?? 'HEAD',
+    sync: raw.sync ?? [],
+    setup: raw.setup ?? [],
+  };
+  ctx.vars(raw.branch, scope, [...path, 'branch'], 'branch');
+  ctx.vars(raw.base, scope, [...path, 'base'], 'base');
+  (raw.setup ?? []).forEach((cmd, i) => ctx.vars(cmd, scope, [...path, 'setup', i], 'setup'));
+  (raw.sync ?? []).forEach((file, i) => {
+    if (file.startsWith('/') || file.split('/').includes('..'))
+      ctx.report(
+        'BAD_VALUE',
+        [...path, 'sync', i],
+        `sync path "${file}" leaves the project`,
+        'list paths relative to the project root, such as ".env" or ".claude/settings.json"',
+      );
+  });
+  if (raw.instructions !== undefined) {
+    const checked = checkTemplate(raw.instructions);
+    def.instructions = {
+      engine: isLiquidTemplate(raw.instructions) ? 'liquid' : 'interpolate',
+      source: raw.instructions,
+      vars: checked.ok ? checked.vars : [],
+    };
+    if (!checked.ok)
+      ctx.report('TEMPLATE_SYNTAX', [...path, 'instructions'], `instructions: ${checked.message}`);
+    for (const v of def.instructions.vars)
+      if (!scope.names.has(v))
+        ctx.report(
+          'UNKNOWN_VARIABLE',
+          [...path, 'instructions'],
+          `instructions use "${v}", which ${scope.owner} does not have`,
+          `available: ${[...scope.names].sort().join(', ')}`,
+        );
+  }
   return def;
 }
 

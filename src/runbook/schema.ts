@@ -71,9 +71,19 @@ const phaseSchema = z.strictObject({
   inputs: z.array(inputSource).optional(),
 });
 
+/** `[pipeline.X.workspace]`: the git worktree the pipeline owns. */
+export const workspaceSchema = z.strictObject({
+  branch: nonEmpty.optional(),
+  base: nonEmpty.optional(),
+  sync: z.array(nonEmpty).optional(),
+  instructions: text.optional(),
+  setup: z.array(nonEmpty).optional(),
+});
+
 export const pipelineSchema = z.strictObject({
   description,
   inputs: names.optional(),
+  workspace: workspaceSchema.optional(),
   defaults: z.record(z.string(), z.string()).optional(),
   max_visits: z.int().min(1).optional(),
   on_cancel: nonEmpty.optional(),

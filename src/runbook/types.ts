@@ -170,8 +170,23 @@ export interface PhaseDef {
   inputs: InputSourceDef[];
 }
 
+/** The git worktree a pipeline owns (`[pipeline.X.workspace]`): `{var}` texts, filled per run. */
+export interface WorkspaceDef {
+  /** Branch created (or reset) at `base` for the run; default `oj/{pipeline}`. */
+  branch: string;
+  /** The ref it starts from; default `HEAD`. */
+  base: string;
+  /** Files copied from the project into the worktree when present (`.env`, `.claude/…`). */
+  sync: string[];
+  /** Written to CLAUDE.md and AGENTS.md in the worktree, rendered with the run's variables. */
+  instructions?: TemplateDef;
+  /** Shell commands run once in a new worktree. */
+  setup: string[];
+}
+
 export interface PipelineDef extends DefBase {
   inputs: string[];
+  workspace?: WorkspaceDef;
   defaults: Record<string, string>;
   phases: PhaseDef[];
   /** How many times one phase may be entered before the pipeline fails instead of looping. */
