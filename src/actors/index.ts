@@ -11,3 +11,11 @@ export {
   wantsNotification,
 } from './notify.actor.js';
 export type { Notification, NotifyDeps, NotifyOptions } from './notify.actor.js';
+export {
+  WorkspaceError,
+  createWorkspace,
+  gitRoot,
+  listWorktrees,
+  removeWorkspace,
+} from './workspace.actor.js';
+export type { WorkspaceInfo, WorkspaceSpec, WorktreeEntry } from './workspace.actor.js';

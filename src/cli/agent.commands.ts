@@ -1,4 +1,4 @@
-// Registers the agent commands: `oj session …`, `oj decision …` and `oj done`. Each action
+// Registers the agent commands: `oj session …`, `oj decision …`, `oj workspace …` and `oj done`. Each action
 // imports its module only when it runs.
 import { Option } from 'commander';
 import type { Command } from 'commander';
@@ -105,6 +105,43 @@ export function registerAgentCommands(program: Command): void {
     .addOption(output())
     .action(async (id: string, option: string, opts: Out & { message?: string }) =>
       (await import('./decision.command.js')).resolveDecision(id, option, opts),
+    );
+
+  const workspace = program
+    .command('workspace')
+    .description('git worktrees owned by pipelines: list, show, drop, prune');
+  workspace
+    .command('list')
+    .description("workspaces with their pipeline's status")
+    .option('--all', 'every project served by this daemon')
+    .addOption(output())
+    .action(async (opts: Out & { all?: boolean }) =>
+      (await import('./workspace.command.js')).listWorkspaces(opts),
+    );
+  workspace
+    .command('show')
+    .argument('<id>')
+    .description('one workspace: path, pipeline, status')
+    .addOption(output())
+    .action(async (id: string, opts: Out) =>
+      (await import('./workspace.command.js')).showWorkspace(id, opts),
+    );
+  workspace
+    .command('drop')
+    .argument('<id>')
+    .description('remove a workspace (refused while its pipeline is active unless --force)')
+    .option('--force', 'remove it even though its pipeline is still active')
+    .addOption(output())
+    .action(async (id: string, opts: Out & { force?: boolean }) =>
+      (await import('./workspace.command.js')).dropWorkspace(id, opts),
+    );
+  workspace
+    .command('prune')
+    .description('remove workspaces of finished pipelines and ones no pipeline knows')
+    .option('--dry-run', 'only say what would be removed')
+    .addOption(output())
+    .action(async (opts: Out & { dryRun?: boolean }) =>
+      (await import('./workspace.command.js')).pruneWorkspaces(opts),
     );
 
   program

@@ -14,6 +14,7 @@ import { parseSourceItems, runCapture } from '../../actors/index.js';
 import type { ShellRequest, ShellResult } from '../../actors/index.js';
 import { contentId } from './ids.js';
 import { runCronOnce } from './cron-run.js';
+import { branchOf, ensureWorkspace, workspaceDefOf, workspacePath } from './workspaces.js';
 import type { CronBundle } from './cron-run.js';
 import { cronContext } from './crons.js';
 import type { Clock } from '../clock.js';
@@ -182,9 +183,13 @@ export class Dispatcher {
     timeoutMs: number | undefined,
   ): void {
     const inputs = this.#phaseInputs(entry, phase);
-    if (inputs.length === 0) return this.#runShellEffect(entry, id, script, phase, timeoutMs, {});
+    const ws = workspaceDefOf(entry, this.#deps.bundle);
+    if (inputs.length === 0 && !ws)
+      return this.#runShellEffect(entry, id, script, phase, timeoutMs, {});
     this.#track(`${id}:inputs`, async (signal) => {
-      const vars = await this.#evaluateInputs(entry, inputs, phase, signal);
+      const vars =
+        (await this.ensureWorkspace(entry, phase, signal)) ??
+        (await this.#evaluateInputs(entry, inputs, phase, signal));
       if (typeof vars === 'string') {
         this.#deps.submit({ type: 'effect:failed', actor: entry.id, effect: id, error: vars });
         return;
@@ -292,7 +297,9 @@ export class Dispatcher {
     signal: AbortSignal,
   ): Promise<AgentLaunch | string> {
     const inputs = [...this.#phaseInputs(entry, phase), ...def.inputs];
-    const values = inputs.length ? await this.#evaluateInputs(entry, inputs, phase, signal) : {};
+    const values =
+      (await this.ensureWorkspace(entry, phase, signal)) ??
+      (inputs.length ? await this.#evaluateInputs(entry, inputs, phase, signal) : {});
     if (typeof values === 'string') return values;
     const request = this.#request(entry, epoch, def.command, phase, undefined, values);
     if (!request.ok) return `agent "${def.qualified}": ${request.error}`;
@@ -309,6 +316,15 @@ export class Dispatcher {
     } catch (err) {
       return `agent "${def.qualified}": ${err instanceof Error ? err.message : String(err)}`;
     }
+  }
+
+  /** Creates the pipeline's worktree before its first command; resolves with an error, or null. */
+  async ensureWorkspace(entry: ActorEntry, phase: string | null, signal: AbortSignal) {
+    const ws = workspaceDefOf(entry, this.#deps.bundle);
+    const request = ws ? this.#request(entry, `${entry.id}:workspace`, '', phase, undefined) : null;
+    if (!ws || !request?.ok) return request && !request.ok ? request.error : null;
+    const deps = { stateDir: this.#deps.stateDir, log: this.#deps.log };
+    return ensureWorkspace(deps, entry, ws, request.vars, request.value.env, signal);
   }
 
   /** The phase's `inputs = [{ name, source }]`: commands whose output becomes `{name}`. */
@@ -404,7 +420,9 @@ export class Dispatcher {
     const { clock } = this.#deps;
     const inputs = this.#phaseInputs(entry, phase);
     this.#track(id, async (signal) => {
-      const vars = inputs.length ? await this.#evaluateInputs(entry, inputs, phase, signal) : {};
+      const vars =
+        (await this.ensureWorkspace(entry, phase, signal)) ??
+        (inputs.length ? await this.#evaluateInputs(entry, inputs, phase, signal) : {});
       const request =
         typeof vars === 'string'
           ? ({ ok: false, error: vars } as const)
@@ -609,11 +627,13 @@ export class Dispatcher {
     | { ok: false; error: string } {
     const ctx = (entry.actor.getSnapshot() as { context: PipelineContext }).context;
     const project = entry.meta.project;
+    const ws = workspaceDefOf(entry, this.#deps.bundle);
+    const workspace = ws ? workspacePath(this.#deps.stateDir, entry.id) : project;
     const vars: Record<string, unknown> = {
       pipeline: entry.id,
       name: entry.meta.name ?? entry.id,
       phase: phase ?? '',
-      workspace: project,
+      workspace,
       branch: `oj/${entry.id}`,
       project,
       state_dir: this.#deps.stateDir,
@@ -622,6 +642,7 @@ export class Dispatcher {
     };
     let interpolated: string;
     try {
+      if (ws) vars.branch = branchOf(ws, vars);
       interpolated = interpolateShell(script, vars);
     } catch (err) {
       return { ok: false, error: err instanceof Error ? err.message : String(err) };
@@ -631,7 +652,7 @@ export class Dispatcher {
       OJ_PROJECT: project,
       OJ_PIPELINE: entry.id,
       OJ_PHASE: phase ?? '',
-      OJ_WORKSPACE: project,
+      OJ_WORKSPACE: workspace,
       OJ_EPOCH: id,
     });
     return {
@@ -640,7 +661,7 @@ export class Dispatcher {
       value: {
         id,
         script: interpolated,
-        cwd: project,
+        cwd: workspace,
         env,
         timeoutMs: Math.min(
           timeoutMs === undefined ? MAX_SHELL_MS : timeoutMs + 5_000,

@@ -14,6 +14,7 @@ import type { Notification } from '../../actors/index.js';
 import type { AgentEffect } from '../../machines/index.js';
 import type { Clock } from '../clock.js';
 import { createSessions } from './sessions.js';
+import { settleWorkspace } from './workspaces.js';
 import type { Sessions } from './sessions.js';
 import type { Store } from '../store/index.js';
 import { Dispatcher } from './dispatch.js';
@@ -448,6 +449,12 @@ export class Engine {
       error: after.error,
       at: event.at,
     });
+    if (this.#live && ['done', 'cancelled', 'failed'].includes(after.status))
+      void settleWorkspace(
+        { stateDir: this.#deps.stateDir, log: this.#deps.log },
+        entry,
+        after.status,
+      );
     const item = entry.meta.item;
     if (!item) return;
     const queue = this.#sup.get(queueId(entry.meta.project, item.queue));

@@ -13,6 +13,7 @@ import { Engine } from './engine.js';
 import type { Log } from './engine.js';
 import { createEngineHandlers } from './handlers.js';
 import { createAgentHandlers } from './agent-handlers.js';
+import { createWorkspaceHandlers } from './workspace-handlers.js';
 import { killAllSessions } from '../../session/index.js';
 import type { Handler } from './handlers.js';
 
@@ -71,6 +72,7 @@ export async function createEngineServices(options: EngineServicesOptions): Prom
       loadProject: (root) => projects.load(root),
     }),
     ...createAgentHandlers(engine, () => clock.now()),
+    ...createWorkspaceHandlers(engine, options.stateDir),
   };
   return {
     engine,
