@@ -112,6 +112,15 @@ function buildProgram(): Command {
       const { daemonLogsCommand } = await import('./daemon.command.js');
       return daemonLogsCommand(opts);
     });
+  program
+    .command('init')
+    .description(
+      'write the standard runbooks, templates and fake-agent scenarios into .oj/runbooks/',
+    )
+    .option('--force', 'overwrite files that already exist')
+    .action(async (opts: { force?: boolean }) =>
+      (await import('./init.command.js')).initCommand(opts),
+    );
   registerEngineCommands(program);
   registerAgentCommands(program);
   return program;

@@ -1,6 +1,7 @@
 // Runs the external effects machines emit (shell phases, guard conditions, cancellations) and
 // journals each result as an input. Also decides, after a restart, what to do with an effect
 // that was in flight when the daemon stopped (re-run it if the phase is idempotent, else fail it).
+import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { ProcessGroups } from './groups.js';
 import { matchesEventPattern } from './wake.js';
@@ -420,9 +421,8 @@ export class Dispatcher {
     const { clock } = this.#deps;
     const inputs = this.#phaseInputs(entry, phase);
     this.#track(id, async (signal) => {
-      const vars =
-        (await this.ensureWorkspace(entry, phase, signal)) ??
-        (inputs.length ? await this.#evaluateInputs(entry, inputs, phase, signal) : {});
+      // Guards never create the workspace: a pre guard may be what its creation waits for.
+      const vars = inputs.length ? await this.#evaluateInputs(entry, inputs, phase, signal) : {};
       const request =
         typeof vars === 'string'
           ? ({ ok: false, error: vars } as const)
@@ -661,7 +661,7 @@ export class Dispatcher {
       value: {
         id,
         script: interpolated,
-        cwd: workspace,
+        cwd: existsSync(workspace) ? workspace : project,
         env,
         timeoutMs: Math.min(
           timeoutMs === undefined ? MAX_SHELL_MS : timeoutMs + 5_000,

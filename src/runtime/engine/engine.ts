@@ -56,8 +56,9 @@ export interface EngineDeps extends Omit<DispatchDeps, 'submit' | 'bundle' | 'on
   version: string;
   /** Tells humans about decisions and failures (desktop, webhook, log); never throws. */
   notify?: (n: Notification) => void;
-  /** Session host timing: `test` shortens nudge, drain and exit delays. */
+  /** Session host timing (`test`: short delays); OJ_FAKE_AGENTS (see sessions.ts). */
   sessionTiming?: 'production' | 'test';
+  fakeAgents?: string;
   /** The `[events]` hooks of a runbook of a project, as the project's runbooks say now. */
   eventHooks?: (project: string, runbook: string) => Partial<Record<EventHook, string>> | undefined;
 }
@@ -449,12 +450,8 @@ export class Engine {
       error: after.error,
       at: event.at,
     });
-    if (this.#live && ['done', 'cancelled', 'failed'].includes(after.status))
-      void settleWorkspace(
-        { stateDir: this.#deps.stateDir, log: this.#deps.log },
-        entry,
-        after.status,
-      );
+    if (this.#live && TERMINAL.concat('failed').includes(after.status))
+      void settleWorkspace(this.#deps, entry, after.status);
     const item = entry.meta.item;
     if (!item) return;
     const queue = this.#sup.get(queueId(entry.meta.project, item.queue));

@@ -50,6 +50,7 @@ export async function createEngineServices(options: EngineServicesOptions): Prom
     baseEnv: { ...process.env, PATH: withShims(options.stateDir, process.env.PATH) },
     buildEnv: buildShellEnv,
     sessionTiming: process.env.OJ_SESSION_TIMING === 'test' ? 'test' : 'production',
+    ...(process.env.OJ_FAKE_AGENTS ? { fakeAgents: process.env.OJ_FAKE_AGENTS } : {}),
     notify: (n) =>
       void sendNotification(n, notifyOptions, {
         log: options.log,

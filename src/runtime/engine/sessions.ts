@@ -2,7 +2,7 @@
 // state stream (journaling state changes, throttled output heartbeats and the exit), and carries
 // out nudges, answers and kills. Session hosts outlive the daemon; on start it re-attaches to them.
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import {
   connectSession,
   isAgentAlive,
@@ -40,6 +40,8 @@ export interface SessionsDeps {
   notify: (run: ActorEntry, decision: NonNullable<AgentContext['decision']>) => void;
   /** Session host timing preset: `test` makes nudges, drains and exits fast. */
   timing: 'production' | 'test';
+  /** OJ_FAKE_AGENTS: run Claude agents as the fake agent on `<dir>/<agent name>.toml`. */
+  fakeAgents?: string;
 }
 
 interface Live {
@@ -214,10 +216,12 @@ export class Sessions {
       this.#abort.signal,
     );
     if (typeof launch === 'string') return fail(launch);
+    const command = this.#commandOf(def, launch.command, pipeline.meta.project);
+    if (command.error) return fail(command.error);
     const spec: SpawnSpec = {
       agentId: agent,
       dir,
-      command: launch.command,
+      command: command.line,
       driver: def.driver,
       cwd: launch.cwd,
       env: launch.env,
@@ -240,6 +244,19 @@ export class Sessions {
     }
     this.#deps.submit(spawnedRecord(agent, generation, dir, info));
     await this.#follow(live, info);
+  }
+
+  /** The agent's command, or with OJ_FAKE_AGENTS set, the fake agent on `<dir>/<agent>.toml`. */
+  #commandOf(def: AgentDef, line: string, project: string): { line: string; error?: string } {
+    const dir = this.#deps.fakeAgents;
+    if (!dir || def.driver !== 'claude') return { line };
+    const scenario = resolve(project, dir, `${def.name}.toml`);
+    if (!existsSync(scenario))
+      return {
+        line,
+        error: `OJ_FAKE_AGENTS is set but there is no scenario for agent "${def.name}" (${scenario}); add one or unset OJ_FAKE_AGENTS`,
+      };
+    return { line: `oj-fake-agent --scenario '${scenario.replace(/'/g, "'\\''")}'` };
   }
 
   async #follow(live: Live, info: HostInfo): Promise<void> {
@@ -408,7 +425,10 @@ function toPrompt(p: NonNullable<AgentContext['prompt']>): NonNullable<AgentCont
 
 /** The agent-session executor, with the engine's journal, dispatcher and notifier plugged in. */
 export function createSessions(
-  deps: Pick<EngineDeps, 'stateDir' | 'clock' | 'log' | 'store' | 'notify' | 'sessionTiming'>,
+  deps: Pick<
+    EngineDeps,
+    'stateDir' | 'clock' | 'log' | 'store' | 'notify' | 'sessionTiming' | 'fakeAgents'
+  >,
   dispatch: Dispatcher,
   sup: Supervisor,
   submit: (body: RecordBody) => unknown,
@@ -443,5 +463,6 @@ export function createSessions(
         },
       }),
     timing: deps.sessionTiming ?? 'production',
+    ...(deps.fakeAgents ? { fakeAgents: deps.fakeAgents } : {}),
   });
 }
