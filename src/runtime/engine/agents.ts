@@ -9,6 +9,7 @@ import type { PipelineBundle } from '../../runbook/index.js';
 import type { EngineHost } from './host.js';
 import type { JournalEntry } from './records.js';
 import type { ActorEntry, ActorMeta, EmittedEffect } from './supervisor.js';
+import { settleStrategy } from './work.js';
 
 /** `pl-1a:fix:2:work` → `ag-1a-fix-2`: readable, unique per phase visit. */
 export function agentIdOf(effectId: string): string {
@@ -83,14 +84,17 @@ export function startAgentRun(
   at: number,
   touched: Set<string>,
 ): void {
-  const pipeline = host.sup.get(emitted.actor);
+  // A phase starts agents, and so does a strategy's agent attempt (its run is then the owner).
+  const emitter = host.sup.get(emitted.actor);
+  const pipeline =
+    emitter?.kind === 'strategy' && emitter.meta.owner ? host.sup.get(emitter.meta.owner) : emitter;
   const id = agentIdOf(emitted.effect.id);
-  if (!pipeline || host.sup.get(id)) return;
+  if (!emitter || !pipeline || host.sup.get(id)) return;
   const meta: ActorMeta = {
     project: pipeline.meta.project,
     qualified: String(emitted.effect.agent),
     defHash: pipeline.meta.defHash,
-    owner: pipeline.id,
+    owner: emitter.id,
     createdAt: at,
   };
   const input = {
@@ -123,14 +127,18 @@ export function settleAgent(
   touched: Set<string>,
 ): void {
   const c = agentContext(run);
-  const pipeline = run.meta.owner ? host.sup.get(run.meta.owner) : undefined;
-  if (pipeline && c.effect && !c.outcome && c.decision?.id !== before?.id) {
+  const pipeline = host.sup.get(c.pipeline);
+  const inflight =
+    pipeline?.kind === 'pipeline'
+      ? (pipeline.actor.getSnapshot() as { context: PipelineContext }).context.inflight
+      : null;
+  if (pipeline && inflight && c.effect && !c.outcome && c.decision?.id !== before?.id) {
     const escalated = c.decision !== null;
     host.sendPipeline(
       pipeline,
       {
         type: 'effect.progress',
-        id: c.effect,
+        id: inflight.id,
         at,
         waiting: escalated,
         escalated,
@@ -140,11 +148,15 @@ export function settleAgent(
     );
   }
   if (!c.outcome) return;
-  if (pipeline && c.effect) {
+  const owner = run.meta.owner ? host.sup.get(run.meta.owner) : undefined;
+  if (owner && c.effect) {
     const event = c.outcome.ok
       ? { type: 'effect.done', id: c.effect, at }
       : { type: 'effect.failed', id: c.effect, at, error: c.outcome.error };
-    host.sendPipeline(pipeline, event, touched);
+    if (owner.kind === 'strategy') {
+      host.send(owner, event, touched);
+      settleStrategy(host, owner, at, touched);
+    } else host.sendPipeline(owner, event, touched);
   }
   host.sup.remove(run.id);
   host.forget(run.id);
@@ -224,7 +236,12 @@ export function checkEpoch(
   const agentEpoch = parseAgentEpoch(epoch);
   if (agentEpoch) {
     const run = host.sup.get(agentEpoch.id);
-    if (run?.kind !== 'agent' || agentContext(run).effect !== inflight.id)
+    const owner = run?.meta.owner ? host.sup.get(run.meta.owner) : undefined;
+    const ownerInflight =
+      owner?.kind === 'strategy'
+        ? (owner.actor.getSnapshot() as { context: { inflight: string | null } }).context.inflight
+        : inflight.id;
+    if (run?.kind !== 'agent' || agentContext(run).effect !== ownerInflight)
       return { ok: false, error: `${stale} (that agent run is over)` };
     const { generation } = agentContext(run);
     if (generation !== agentEpoch.generation)

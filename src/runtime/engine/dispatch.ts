@@ -642,7 +642,7 @@ export class Dispatcher {
     };
     let interpolated: string;
     try {
-      if (ws) vars.branch = branchOf(ws, vars);
+      if (ws && !('branch' in ctx.inputs)) vars.branch = branchOf(ws, vars); // an input wins
       interpolated = interpolateShell(script, vars);
     } catch (err) {
       return { ok: false, error: err instanceof Error ? err.message : String(err) };
