@@ -1,0 +1,81 @@
+// End-to-end: the README's demo (`scripts/demo.mjs`) — `oj run build` on a scratch repository with
+// the fake agent: three work items, at most two agents at once, one branch conflicting and resolved
+// by the merge queue's agent-resolve attempt, everything on main, nothing left behind.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { REPO_ROOT, runOj } from './helpers/oj.js';
+
+interface Event {
+  type: string;
+  at: number;
+  actor?: string;
+}
+
+let dir: string;
+let demo: { code: number | null; stdout: string; stderr: string };
+const git = (...args: string[]) =>
+  spawnSync('git', args, { cwd: join(dir, 'repo'), encoding: 'utf8' }).stdout.trim();
+const oj = (...args: string[]) =>
+  runOj(args, { cwd: join(dir, 'repo'), env: { OJ_STATE_DIR: join(dir, 'state') } });
+
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'oj-build-flow-'));
+  const env: Record<string, string> = {};
+  for (const [k, v] of Object.entries(process.env))
+    if (v !== undefined && !k.startsWith('OJ_')) env[k] = v;
+  const r = spawnSync(process.execPath, ['scripts/demo.mjs', '--dir', dir, '--timeout', '90'], {
+    cwd: REPO_ROOT,
+    env: { ...env, NO_COLOR: '1' },
+    encoding: 'utf8',
+    timeout: 120_000,
+  });
+  demo = { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}, 130_000);
+
+describe('oj run build (the demo)', () => {
+  it('finishes with the three items on main and nothing left behind', () => {
+    expect(demo.stderr).toBe('');
+    expect(demo.code).toBe(0);
+    expect(demo.stdout).toContain('the feature is on main');
+    expect(demo.stdout).toContain('worktrees left: 0 · sessions left: 0 · locks held: 0');
+    const subjects = git('log', '--format=%s', 'main').split('\n');
+    expect(subjects).toEqual(
+      expect.arrayContaining(['app: say hello', 'app: say goodbye', 'docs: greetings']),
+    );
+    expect(readFileSync(join(dir, 'repo', 'app.txt'), 'utf8')).toBe('hello\ngoodbye\n');
+    expect(git('worktree', 'list').split('\n')).toHaveLength(1);
+  });
+
+  it('ran at most two implementer agents at once, and resolved one conflict with an agent', () => {
+    const events = JSON.parse(oj('events', '--limit', '100000', '-o', 'json').stdout) as Event[];
+    const runs = new Map<string, { from: number; to: number }>();
+    for (const e of events) {
+      if (!e.actor?.includes('-implement-')) continue;
+      if (e.type === 'agent:spawned') runs.set(e.actor, { from: e.at, to: Infinity });
+      if (e.type === 'agent:exited') {
+        const run = runs.get(e.actor);
+        if (run) run.to = e.at;
+      }
+    }
+    expect(runs.size).toBe(3);
+    const edges = [...runs.values()].flatMap((r) => [
+      { at: r.from, d: 1 },
+      { at: r.to, d: -1 },
+    ]);
+    edges.sort((a, b) => a.at - b.at || a.d - b.d);
+    let now = 0;
+    let most = 0;
+    for (const edge of edges) most = Math.max(most, (now += edge.d));
+    expect(most).toBeLessThanOrEqual(2);
+    const resolvers = new Set(
+      events
+        .filter((e) => e.type === 'agent:spawned' && e.actor?.endsWith('-attempt2'))
+        .map((e) => e.actor),
+    );
+    expect(resolvers.size).toBe(1);
+    oj('daemon', 'stop', '--kill');
+  });
+});
