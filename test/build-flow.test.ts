@@ -1,12 +1,13 @@
 // End-to-end: the README's demo (`scripts/demo.mjs`) — `oj run build` on a scratch repository with
 // the fake agent: three work items, at most two agents at once, one branch conflicting and resolved
 // by the merge queue's agent-resolve attempt, everything on main, nothing left behind.
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT, runOj } from './helpers/oj.js';
+import { waitFor } from './helpers/wait.js';
 
 interface Event {
   type: string;
@@ -78,4 +79,46 @@ describe('oj run build (the demo)', () => {
     expect(resolvers.size).toBe(1);
     oj('daemon', 'stop', '--kill');
   });
+});
+
+describe('oj run build across a daemon crash', () => {
+  it('finishes with the same end state on main after ojd is SIGKILLed mid-run', async () => {
+    const crashDir = mkdtempSync(join(tmpdir(), 'oj-build-crash-'));
+    const env: Record<string, string> = {};
+    for (const [k, v] of Object.entries(process.env))
+      if (v !== undefined && !k.startsWith('OJ_')) env[k] = v;
+    const child = spawn(
+      process.execPath,
+      ['scripts/demo.mjs', '--dir', crashDir, '--timeout', '90'],
+      { cwd: REPO_ROOT, env: { ...env, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+    // Crash while the implementers work (two sessions up), the busiest moment of the run.
+    const pid = await waitFor(
+      () => {
+        const sessions = join(crashDir, 'state', 'sessions');
+        if (!existsSync(sessions) || readdirSync(sessions).length < 3) return null;
+        return Number(readFileSync(join(crashDir, 'state', 'run', 'ojd.pid'), 'utf8').trim());
+      },
+      'the implementers to be at work',
+      60_000,
+      20,
+    );
+    process.kill(pid, 'SIGKILL');
+    const code = await exited;
+    expect(out).toContain('the feature is on main');
+    expect(code).toBe(0);
+    expect(out).toContain('worktrees left: 0 · sessions left: 0 · locks held: 0');
+    const log = spawnSync('git', ['log', '--format=%s', 'main'], {
+      cwd: join(crashDir, 'repo'),
+      encoding: 'utf8',
+    }).stdout;
+    expect(log.split('\n')).toEqual(
+      expect.arrayContaining(['app: say hello', 'app: say goodbye', 'docs: greetings']),
+    );
+    expect(readFileSync(join(crashDir, 'repo', 'app.txt'), 'utf8')).toBe('hello\ngoodbye\n');
+  }, 120_000);
 });
