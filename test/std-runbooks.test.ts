@@ -111,7 +111,7 @@ describe('the standard runbooks', () => {
 });
 
 describe('build.toml', () => {
-  it('plans, decomposes, then wakes the builder that executes the queued work items', () => {
+  it('plans, decomposes, then starts the builder that executes the queued work items', () => {
     expect(project.command['build.build']?.run).toEqual({
       kind: 'pipeline',
       pipeline: 'build.build',
@@ -121,7 +121,8 @@ describe('build.toml', () => {
       'decompose',
       'execute',
     ]);
-    expect(project.pipeline['build.build']?.phases[2]?.run).toContain('oj worker wake builder');
+    expect(project.pipeline['build.build']?.phases[2]).toMatchObject({ idempotent: true });
+    expect(project.pipeline['build.build']?.phases[2]?.run).toContain('oj worker start builder');
   });
 
   it('asks the decomposer to queue work items with their dependencies', () => {
@@ -136,15 +137,15 @@ describe('build.toml', () => {
       handler: 'build.task',
     });
     const task = project.pipeline['build.task'];
-    expect(task?.phases.map((p) => p.name)).toEqual(['setup', 'implement', 'merge']);
-    expect(task?.phases[0]).toMatchObject({ pre: ['build.after_merged'] });
-    expect(task?.phases[0]?.run).toContain('git worktree add');
-    expect(task?.phases[1]).toMatchObject({
+    expect(task?.workspace).toMatchObject({ branch: 'build/{name}', base: 'main' });
+    expect(task?.phases.map((p) => p.name)).toEqual(['implement', 'merge']);
+    expect(task?.phases[0]).toMatchObject({
+      pre: ['build.after_merged'],
       agent: 'build.implementer',
       semaphore: { semaphore: 'build.agents', weight: 1 },
       post: ['build.tests_pass'],
     });
-    expect(task?.phases[2]?.run).toContain('oj queue add merges branch=');
+    expect(task?.phases[1]?.run).toContain('oj queue add merges --id {name} branch=');
     expect(project.agent['build.implementer']?.prompt?.engine).toBe('liquid');
   });
 });
@@ -160,19 +161,19 @@ describe('bugfix.toml', () => {
     });
   });
 
-  it('runs setup → fix → verify → merge, verify gated by tests_pass and sending failures back to fix', () => {
+  it('runs fix → verify → merge in its own worktree, verify gated by tests_pass and escalating', () => {
     const fix = project.pipeline['bugfix.fix'];
+    expect(fix?.workspace).toMatchObject({ branch: 'fix/{bug}', base: 'main' });
     expect(fix?.phases.map((p) => [p.name, p.next])).toEqual([
-      ['setup', 'fix'],
       ['fix', 'verify'],
       ['verify', 'merge'],
       ['merge', null],
     ]);
-    expect(fix?.phases[2]).toMatchObject({
+    expect(fix?.phases[1]).toMatchObject({
       post: ['bugfix.tests_pass'],
-      onFail: { kind: 'phase', phase: 'fix' },
+      onFail: { kind: 'recovery', steps: [{ name: 'escalate', builtin: 'escalate' }] },
     });
-    expect(fix?.phases[3]?.run).toContain('oj queue add merges branch=');
+    expect(fix?.phases[2]?.run).toContain('oj queue add merges --id {bug} branch=');
   });
 });
 

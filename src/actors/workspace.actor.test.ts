@@ -139,6 +139,15 @@ describe('createWorkspace', () => {
     expect(readFileSync(join(first.path, 'work.txt'), 'utf8')).toBe('in progress\n');
   });
 
+  it('reuses its own worktree while it is off its branch, e.g. mid-rebase on a detached HEAD', async () => {
+    const request = spec('pl-1', { base: 'main' });
+    const first = await createWorkspace(request);
+    git(first.path, 'checkout', '-q', '--detach');
+    const again = await createWorkspace(request);
+    expect(again).toMatchObject({ path: first.path, created: false });
+    expect(git(first.path, 'branch', '--show-current')).toBe('');
+  });
+
   it('rebuilds a worktree whose setup never finished (a crash mid-setup)', async () => {
     const count = join(tmp, 'setup-runs');
     const request = spec('pl-1', {

@@ -299,6 +299,10 @@ async function reuse(
     await git(root, ['worktree', 'prune'], run); // registered, but its directory is gone
     return undefined;
   }
+  const made = await readMarker(join(await gitDir(path, run), MARKER_FILE));
+  // One oj made for this branch is reused as it is, even mid-rebase (on a detached HEAD).
+  if (made?.state === 'ready' && made.branch === spec.branch)
+    return { path, branch: spec.branch, base: made.base, head: entry.head ?? '', created: false };
   if (entry.branch !== spec.branch) {
     const on = entry.branch === null ? 'a detached HEAD' : `branch "${entry.branch}"`;
     throw new WorkspaceError(

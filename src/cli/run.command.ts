@@ -6,6 +6,7 @@ import type { CommandDef } from '../runbook/index.js';
 import { CliError, EXIT, usageError } from './errors.js';
 import { loadValidRunbooks } from './project.js';
 import { stateDir } from './root.js';
+import { withOjShims } from '../runtime/index.js';
 
 export async function runCommand(name: string, argv: string[]): Promise<void> {
   const loaded = loadValidRunbooks();
@@ -63,7 +64,13 @@ function varsOf(args: Record<string, unknown>): Record<string, unknown> {
 }
 
 function runScript(command: CommandDef, script: string, cwd: string, state: string): Promise<void> {
-  const env = { ...process.env, OJ_PROJECT: cwd, OJ_STATE_DIR: state, OJ_COMMAND: command.name };
+  const env = {
+    ...process.env,
+    PATH: withOjShims(state, process.env.PATH), // nested `oj …` calls reach the same daemon
+    OJ_PROJECT: cwd,
+    OJ_STATE_DIR: state,
+    OJ_COMMAND: command.name,
+  };
   const child = spawn('/bin/sh', ['-c', script], { cwd, env, stdio: 'inherit' });
   return new Promise((resolve, reject) => {
     child.on('error', (err) =>

@@ -4,6 +4,7 @@
 import type { DaemonOptions } from './daemon.js';
 
 export { findProjectRoot, resolveStateDir, statePaths, readSocketPath } from './paths.js';
+export { withOjShims } from './shims.js';
 export type { StatePaths } from './paths.js';
 export { isDaemonProcess, isProcessAlive, readDaemonPid, removeDaemonFiles } from './pid-lock.js';
 export type { LogLevel, Log } from './log.js';

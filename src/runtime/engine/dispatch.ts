@@ -212,22 +212,15 @@ export class Dispatcher {
       });
     const phase = (effect.phase as string | null) ?? null;
     const vars = (effect.vars as Record<string, unknown> | undefined) ?? {};
-    const request = this.#request(
-      pipeline,
-      id,
-      String(effect.script),
-      phase,
-      effect.timeoutMs as number | undefined,
-      vars,
-    );
-    if (!request.ok)
-      return this.#deps.submit({
-        type: 'effect:failed',
-        actor: run.id,
-        effect: id,
-        error: request.error,
-      });
+    const fail = (error: string) =>
+      this.#deps.submit({ type: 'effect:failed', actor: run.id, effect: id, error });
     this.#track(id, async (signal) => {
+      // The checkpoint, attempts and rollbacks all run in the pipeline's workspace.
+      const wsError = await this.ensureWorkspace(pipeline, phase, signal);
+      if (wsError) return fail(wsError);
+      const timeoutMs = effect.timeoutMs as number | undefined;
+      const request = this.#request(pipeline, id, String(effect.script), phase, timeoutMs, vars);
+      if (!request.ok) return fail(request.error);
       if (id.endsWith(':checkpoint')) {
         const { script, cwd, env } = request.value;
         const out = await runCapture({ script, cwd, env, timeoutMs: SOURCE_TIMEOUT_MS, signal });

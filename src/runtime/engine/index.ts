@@ -1,8 +1,8 @@
 // Front door of the engine: `createEngineServices` is what the daemon plugs in — it opens the
 // journal, starts the engine (restore, replay, reconcile) and returns its request handlers.
-import { chmodSync, existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { withOjShims } from '../shims.js';
 import { buildShellEnv, runShell, sendNotification, toNotifyOptions } from '../../actors/index.js';
 import { loadProject } from '../../project/index.js';
 import type { LoadedProject } from '../../project/index.js';
@@ -47,7 +47,7 @@ export async function createEngineServices(options: EngineServicesOptions): Prom
     version: options.version,
     stateDir: options.stateDir,
     runShell: (request) => runShell(request, { clock, log: options.log }),
-    baseEnv: { ...process.env, PATH: withShims(options.stateDir, process.env.PATH) },
+    baseEnv: { ...process.env, PATH: withOjShims(options.stateDir, process.env.PATH) },
     buildEnv: buildShellEnv,
     sessionTiming: process.env.OJ_SESSION_TIMING === 'test' ? 'test' : 'production',
     ...(process.env.OJ_FAKE_AGENTS ? { fakeAgents: process.env.OJ_FAKE_AGENTS } : {}),
@@ -117,35 +117,4 @@ function stampOf(root: string): string {
   } catch {
     return 'missing';
   }
-}
-
-/**
- * Puts `oj` and `oj-fake-agent` on the PATH of phase commands and agents (`<state>/run/bin`), so
- * nested `oj done` / `oj emit` reach this daemon whether or not oj is installed globally.
- */
-function withShims(stateDir: string, path: string | undefined): string {
-  const root = packageRoot();
-  if (!root) return path ?? '';
-  const bin = join(stateDir, 'run', 'bin');
-  mkdirSync(bin, { recursive: true, mode: 0o700 });
-  for (const [name, target] of [
-    ['oj', 'oj.js'],
-    ['oj-fake-agent', 'oj-fake-agent.js'],
-  ] as const) {
-    const shim = join(bin, name);
-    const text = `#!/bin/sh\nexec '${process.execPath}' '${join(root, 'bin', target)}' "$@"\n`;
-    writeFileSync(shim, text);
-    chmodSync(shim, 0o755);
-  }
-  return path ? `${bin}:${path}` : bin;
-}
-
-/** The oj checkout or install this code runs from (the directory holding bin/oj.js). */
-function packageRoot(): string | null {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (let i = 0; i < 6; i++) {
-    if (existsSync(join(dir, 'bin', 'oj.js')) && existsSync(join(dir, 'package.json'))) return dir;
-    dir = dirname(dir);
-  }
-  return null;
 }
