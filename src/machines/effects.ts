@@ -14,6 +14,7 @@ export const EFFECT_KINDS = [
   'acquireSemaphore',
   'releaseSemaphore',
   'cancelEffect',
+  'awaitApproval',
 ] as const;
 export type EffectKind = (typeof EFFECT_KINDS)[number];
 
@@ -39,6 +40,13 @@ export interface SpawnAgentEffect extends EffectBase {
   phase: string;
   agent: QualifiedName;
   epoch: number;
+}
+
+/** Wait for a human: a decision asking `question` (approve → done, reject → failed). */
+export interface AwaitApprovalEffect extends EffectBase {
+  kind: 'awaitApproval';
+  phase: string;
+  question: string;
 }
 
 export interface RunStrategyEffect extends EffectBase {
@@ -99,7 +107,8 @@ export type Effect =
   | ReleaseLockEffect
   | AcquireSemaphoreEffect
   | ReleaseSemaphoreEffect
-  | CancelEffect;
+  | CancelEffect
+  | AwaitApprovalEffect;
 
 /** What machines `emit()`; the runtime listens with `actor.on('effect', …)`. */
 export interface EffectEmitted {

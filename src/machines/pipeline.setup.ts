@@ -98,6 +98,8 @@ function toStepEffect(
         return { kind: 'spawnAgent', ...base, agent: phase.agent, epoch: visit };
       if (phase.strategy !== undefined)
         return { kind: 'runStrategy', ...base, strategy: phase.strategy };
+      if (phase.approve !== undefined)
+        return { kind: 'awaitApproval', ...base, question: phase.approve };
       return {
         kind: 'shell',
         ...base,

@@ -101,13 +101,15 @@ export function compilePipeline(
       names: new Set([...pipelineScope.names, ...phaseInputs.map((x) => x.name)]),
       owner: `phase "${p.name}" of pipeline "${name}"`,
     };
-    const doers = (['run', 'agent', 'strategy'] as const).filter((k) => p[k] !== undefined);
+    const doers = (['run', 'agent', 'strategy', 'approve'] as const).filter(
+      (k) => p[k] !== undefined,
+    );
     if (doers.length === 0) {
       ctx.report(
         'MISSING_KEY',
         path,
         `phase "${p.name}" does nothing`,
-        'give it one of run = "...", agent = "..." or strategy = "..."',
+        'give it one of run = "...", agent = "...", strategy = "..." or approve = "..."',
         'key',
       );
     } else if (doers.length > 1) {
@@ -120,6 +122,7 @@ export function compilePipeline(
       );
     }
     ctx.vars(p.run, scope, [...path, 'run'], 'run');
+    ctx.vars(p.approve, scope, [...path, 'approve'], 'approve');
     const phase: PhaseDef = {
       name: p.name,
       pre: refs(ctx, p.pre, 'guard', [...path, 'pre']),
@@ -130,6 +133,7 @@ export function compilePipeline(
       inputs: phaseInputs,
     };
     if (p.run !== undefined) phase.run = p.run;
+    if (p.approve !== undefined) phase.approve = p.approve;
     const agent = ctx.ref(p.agent, 'agent', [...path, 'agent']);
     if (agent) phase.agent = agent;
     const strategy = ctx.ref(p.strategy, 'strategy', [...path, 'strategy']);

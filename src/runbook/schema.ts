@@ -58,6 +58,7 @@ const phaseSchema = z.strictObject({
   run: nonEmpty.optional(),
   agent: nonEmpty.optional(),
   strategy: nonEmpty.optional(),
+  approve: text.optional(),
   pre: names.optional(),
   post: names.optional(),
   lock: nonEmpty.optional(),

@@ -152,10 +152,12 @@ export interface SemaphoreUse {
 
 export interface PhaseDef {
   name: string;
-  /** Exactly one of run / agent / strategy is set. */
+  /** Exactly one of run / agent / strategy / approve is set. */
   run?: string;
   agent?: QualifiedName;
   strategy?: QualifiedName;
+  /** A human approval: the question a decision (approve / reject) asks; `{var}` text. */
+  approve?: string;
   pre: QualifiedName[];
   post: QualifiedName[];
   lock?: QualifiedName;

@@ -126,16 +126,19 @@ export function createAgentHandlers(engine: Engine, now: () => number): Record<s
       const view = toPipelineView(p);
       if (view.status !== 'escalated' || out.some((d) => d.pipeline === p.id)) continue;
       const ctx = (p.actor.getSnapshot() as { context: PipelineContext }).context;
+      const approval = ctx.inflight?.kind === 'awaitApproval';
       out.push({
         id: pipelineDecisionId(p.id, ctx),
         pipeline: p.id,
         pipelineName: view.name,
         project: p.meta.project,
         agent: null,
-        cause: 'error',
-        detail: view.error ?? `phase "${view.phase ?? ''}" escalated`,
-        options: ['retry', 'cancel'],
-        createdAt: view.history.at(-1)?.endedAt ?? view.startedAt ?? 0,
+        cause: approval ? 'approval' : 'error',
+        detail: approval
+          ? (ctx.escalatedFor ?? `approve phase "${view.phase ?? ''}"`).replace(/^approval: /, '')
+          : (view.error ?? `phase "${view.phase ?? ''}" escalated`),
+        options: approval ? ['approve', 'reject', 'cancel'] : ['retry', 'cancel'],
+        createdAt: approval ? now() : (view.history.at(-1)?.endedAt ?? view.startedAt ?? 0),
       });
     }
     return out.sort((a, b) => a.createdAt - b.createdAt);
@@ -281,12 +284,26 @@ export function createAgentHandlers(engine: Engine, now: () => number): Record<s
           'BAD_OPTION',
           `decision ${d.id} has no option "${p.option}"; choose one of: ${d.options.join(', ')}`,
         );
+      const inflight = (
+        engine.actor(d.pipeline)?.actor.getSnapshot() as { context: PipelineContext } | undefined
+      )?.context.inflight;
       if (p.option === 'cancel')
         await engine.submit({
           type: 'pipeline:cancel',
           id: d.pipeline,
           reason: `decision ${d.id}: cancel`,
         });
+      else if (d.cause === 'approval' && inflight)
+        await engine.submit(
+          p.option === 'approve'
+            ? { type: 'effect:done', actor: d.pipeline, effect: inflight.id }
+            : {
+                type: 'effect:failed',
+                actor: d.pipeline,
+                effect: inflight.id,
+                error: `rejected${p.message ? `: ${p.message}` : ''} (decision ${d.id})`,
+              },
+        );
       else if (d.agent === null) await engine.submit({ type: 'pipeline:resume', id: d.pipeline });
       else
         await engine.submit({

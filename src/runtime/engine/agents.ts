@@ -5,6 +5,7 @@
 import { createHash } from 'node:crypto';
 import { createAgentMachine, parseAgentEpoch } from '../../machines/index.js';
 import type { AgentContext, AgentDecision, PipelineContext } from '../../machines/index.js';
+import { interpolateText } from '../../runbook/index.js';
 import type { PipelineBundle } from '../../runbook/index.js';
 import type { EngineHost } from './host.js';
 import type { JournalEntry } from './records.js';
@@ -286,4 +287,65 @@ function routePhaseDone(
       ? { type: 'effect.done', id: checked.effect, at: e.at }
       : { type: 'effect.failed', id: checked.effect, at: e.at, error: e.error };
   host.sendPipeline(pipeline, event, touched);
+}
+
+/**
+ * A phase's `approve = "…"`: nothing runs; the pipeline stops `escalated` with the question (its
+ * variables filled in) until a human resolves the approval decision (approve → done, reject →
+ * the phase fails and its on_fail applies).
+ */
+export function requestApproval(
+  host: EngineHost,
+  emitted: EmittedEffect,
+  at: number,
+  touched: Set<string>,
+): void {
+  const pipeline = host.sup.get(emitted.actor);
+  if (pipeline?.kind !== 'pipeline') return;
+  const ctx = (pipeline.actor.getSnapshot() as { context: PipelineContext }).context;
+  const vars = {
+    pipeline: pipeline.id,
+    name: pipeline.meta.name ?? pipeline.id,
+    phase: String(emitted.effect.phase),
+    project: pipeline.meta.project,
+    ...ctx.inputs,
+  };
+  let question = String(emitted.effect.question);
+  try {
+    question = interpolateText(question, vars);
+  } catch {
+    // an unknown variable leaves the question as written
+  }
+  host.sendPipeline(
+    pipeline,
+    {
+      type: 'effect.progress',
+      id: emitted.effect.id,
+      at,
+      waiting: true,
+      escalated: true,
+      reason: `approval: ${question}`,
+    },
+    touched,
+  );
+}
+
+/**
+ * The effects about agents and humans, handled inside the processing step: a phase's
+ * `spawnAgent`, an `awaitApproval`, and a `cancelEffect` aimed at an agent run. False for others.
+ */
+export function handleAgentEffect(
+  host: EngineHost,
+  emitted: EmittedEffect,
+  at: number,
+  touched: Set<string>,
+): boolean {
+  const { effect } = emitted;
+  if (effect.kind === 'spawnAgent') startAgentRun(host, emitted, at, touched);
+  else if (effect.kind === 'awaitApproval') requestApproval(host, emitted, at, touched);
+  else if (effect.kind === 'cancelEffect' && agentRunOf(host, String(effect.target))) {
+    const run = agentRunOf(host, String(effect.target)) as ActorEntry;
+    toAgentRun(host, run, { type: 'agent.cancel', at, reason: 'the phase was left' }, touched);
+  } else return false;
+  return true;
 }

@@ -131,7 +131,7 @@ export class Dispatcher {
   /** Decides what to do with an effect that was in flight when the daemon stopped. */
   resume(entry: ActorEntry, inflight: InflightEffect): void {
     // Strategy and agent runs resume on their own (an agent's session outlived the daemon).
-    if (inflight.kind === 'runStrategy' || inflight.kind === 'spawnAgent') return;
+    if (['runStrategy', 'spawnAgent', 'awaitApproval'].includes(inflight.kind)) return;
     // A request for a lock or slot is still queued in that actor (restored with it): the grant
     // will come when it is free. Nothing ran, so nothing was interrupted.
     if (inflight.kind === 'acquireLock' || inflight.kind === 'acquireSemaphore') return;

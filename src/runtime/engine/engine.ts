@@ -41,7 +41,7 @@ import {
   takeItems,
 } from './work.js';
 import { Supervisor } from './supervisor.js';
-import { agentMachine, agentRunOf, routeAgentRecord, startAgentRun, toAgentRun } from './agents.js';
+import { agentMachine, handleAgentEffect, routeAgentRecord, toAgentRun } from './agents.js';
 import { DeadlineTimers } from './timers.js';
 import type { ActorEntry, ActorMeta, EmittedEffect } from './supervisor.js';
 import { createStatusStore, toPipelineView } from './views.js';
@@ -63,7 +63,6 @@ export interface EngineDeps extends Omit<DispatchDeps, 'submit' | 'bundle' | 'on
   eventHooks?: (project: string, runbook: string) => Partial<Record<EventHook, string>> | undefined;
 }
 
-const target = (emitted: EmittedEffect) => String(emitted.effect.target);
 const NOTICE_FLUSH_MS = 20;
 const SESSION_EFFECTS = new Set([
   'sessionSpawn',
@@ -503,15 +502,7 @@ export class Engine {
       if (emitted.effect.kind === 'take') takeItems(this.#host, emitted, entry, touched);
       else if (emitted.effect.kind === 'runStrategy')
         startStrategy(this.#host, emitted, entry.at, touched);
-      else if (emitted.effect.kind === 'spawnAgent')
-        startAgentRun(this.#host, emitted, entry.at, touched);
-      else if (emitted.effect.kind === 'cancelEffect' && agentRunOf(this.#host, target(emitted)))
-        toAgentRun(
-          this.#host,
-          agentRunOf(this.#host, target(emitted)) as ActorEntry,
-          { type: 'agent.cancel', at: entry.at, reason: 'the phase was left' },
-          touched,
-        );
+      else if (handleAgentEffect(this.#host, emitted, entry.at, touched)) continue;
       else if (
         emitted.effect.kind === 'cancelEffect' &&
         this.#sup.get(String(emitted.effect.target))?.kind === 'strategy'
