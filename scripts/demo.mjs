@@ -77,10 +77,13 @@ function watch(seen) {
   }
 }
 
+class PipelineFailed extends Error {}
+
 function finished() {
   const pipelines = json('pipeline', 'list');
   const bad = pipelines.find((p) => ['failed', 'cancelled', 'escalated'].includes(p.status));
-  if (bad) throw new Error(`${bad.name} is ${bad.status}: ${bad.error ?? bad.waitingFor ?? ''}`);
+  if (bad)
+    throw new PipelineFailed(`${bad.name} is ${bad.status}: ${bad.error ?? bad.waitingFor ?? ''}`);
   const merges = pipelines.filter((p) => p.pipeline.endsWith('.merge'));
   return (
     pipelines.length > 0 &&
@@ -98,8 +101,17 @@ async function main() {
   const seen = new Map();
   const deadline = started + TIMEOUT_S * 1000;
   for (;;) {
-    watch(seen);
-    if (finished()) break;
+    // A request cut off by a daemon restart is asked again on the next round; anything that
+    // keeps failing surfaces at the deadline.
+    let done = false;
+    try {
+      watch(seen);
+      done = finished();
+    } catch (err) {
+      if (err instanceof PipelineFailed) throw err; // a pipeline failed: that is the answer
+      if (Date.now() > deadline) throw err;
+    }
+    if (done) break;
     if (Date.now() > deadline) throw new Error(`not finished after ${TIMEOUT_S} s`);
     await new Promise((r) => setTimeout(r, 300));
   }

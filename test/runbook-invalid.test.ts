@@ -189,7 +189,7 @@ const MISSING_KEYS: Row[] = [
   ['missing/guard-condition', 'MISSING_KEY', '4:1', 'guard.clean_tree.condition', 'missing required key "condition"'],
   ['missing/pipeline-phases', 'MISSING_KEY', '3:1', 'pipeline.fix.phase', '"phase"'],
   ['missing/semaphore-max', 'MISSING_KEY', '3:1', 'semaphore.agents.max', 'missing required key "max"'],
-  ['missing/phase-action', 'MISSING_KEY', '6:1', 'pipeline.fix.phase[1]', 'phase "fix" does nothing', 'run = "...", agent = "..." or strategy = "..."'],
+  ['missing/phase-action', 'MISSING_KEY', '6:1', 'pipeline.fix.phase[1]', 'phase "fix" does nothing', 'run = "...", agent = "...", strategy = "..." or approve = "..."'],
   ['missing/monitor-response', 'MISSING_KEY', '4:1', 'monitor.stale_locks', 'monitor "stale_locks" does nothing with what it finds', 'add response'],
   ['missing/cron-work', 'MISSING_KEY', '4:1', 'cron.watchdog', 'cron "watchdog" has nothing to do', 'monitors = ["..."]'],
   ['missing/agent-command', 'MISSING_KEY', '3:1', 'agent.fix.command', 'missing required key "command"'],

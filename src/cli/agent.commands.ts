@@ -114,8 +114,9 @@ export function registerAgentCommands(program: Command): void {
     .command('list')
     .description("workspaces with their pipeline's status")
     .option('--all', 'every project served by this daemon')
+    .option('--orphaned', 'only leftovers: of finished pipelines, or of no pipeline at all')
     .addOption(output())
-    .action(async (opts: Out & { all?: boolean }) =>
+    .action(async (opts: Out & { all?: boolean; orphaned?: boolean }) =>
       (await import('./workspace.command.js')).listWorkspaces(opts),
     );
   workspace

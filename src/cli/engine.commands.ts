@@ -30,6 +30,14 @@ export function registerEngineCommands(program: Command): void {
       (await import('./pipeline.command.js')).showPipeline(id, opts),
     );
   pipeline
+    .command('phase-time')
+    .description('seconds the pipeline has been in its current phase')
+    .argument('<id>')
+    .option('--over <duration>', 'print nothing; exit 0 if at least this long (2h), else 1')
+    .action(async (id: string, opts: { over?: string }) =>
+      (await import('./pipeline.command.js')).phaseTime(id, opts),
+    );
+  pipeline
     .command('transition')
     .description('move a pipeline to another phase')
     .argument('<id>')

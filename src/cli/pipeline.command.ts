@@ -1,7 +1,8 @@
 // `oj pipeline list|show|transition|resume|cancel|wait|logs`: look at and steer pipeline instances.
 import { createReadStream, existsSync, statSync, watch } from 'node:fs';
+import { parseDuration } from '../runbook/index.js';
 import { call } from './call.js';
-import { CliError, EXIT } from './errors.js';
+import { CliError, EXIT, usageError } from './errors.js';
 import { formatAgo, formatElapsed, formatStatus } from './format.js';
 import { formatTable, printJson } from './output.js';
 import { projectRoot } from './root.js';
@@ -155,4 +156,22 @@ function parseTimeout(text: string): number {
 function truncate(s: string, n: number): string {
   const flat = s.replace(/\s+/g, ' ');
   return flat.length > n ? `${flat.slice(0, n - 1)}…` : flat;
+}
+
+/** `oj pipeline phase-time <id> [--over 2h]`: time in the current phase, or an exit code for monitors. */
+export async function phaseTime(id: string, opts: { over?: string }): Promise<void> {
+  let overMs: number | undefined;
+  if (opts.over !== undefined) {
+    const parsed = parseDuration(opts.over);
+    if (!parsed.ok) throw usageError(`--over: ${parsed.message}`);
+    overMs = parsed.ms;
+  }
+  const p = await call<PipelineDetail>('pipeline.show', { id });
+  const current = [...p.history].reverse().find((h) => h.phase === p.phase && h.endedAt === undefined);
+  const ms = current ? Math.max(0, Date.now() - current.enteredAt) : 0;
+  if (overMs !== undefined) {
+    process.exitCode = current && ms >= overMs ? 0 : 1;
+    return;
+  }
+  process.stdout.write(`${Math.floor(ms / 1000)}\n`);
 }

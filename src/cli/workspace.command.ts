@@ -14,11 +14,15 @@ interface WorkspaceView {
   createdAt: number;
 }
 
-export async function listWorkspaces(opts: { output: string; all?: boolean }): Promise<void> {
-  const list = await call<WorkspaceView[]>(
-    'workspace.list',
-    opts.all ? {} : { project: projectRoot() },
-  );
+export async function listWorkspaces(opts: {
+  output: string;
+  all?: boolean;
+  orphaned?: boolean;
+}): Promise<void> {
+  const list = await call<WorkspaceView[]>('workspace.list', {
+    ...(opts.all ? {} : { project: projectRoot() }),
+    ...(opts.orphaned ? { orphaned: true } : {}),
+  });
   if (opts.output === 'json') return printJson(list);
   if (list.length === 0) {
     process.stdout.write('no workspaces\n');

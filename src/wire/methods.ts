@@ -61,7 +61,9 @@ const AGENT_METHODS = {
   'decision.resolve': defineMethod(
     z.object({ id, option: id, message: z.string().optional() }).strict(),
   ),
-  'workspace.list': defineMethod(z.object({ project: project.optional() }).strict()),
+  'workspace.list': defineMethod(
+    z.object({ project: project.optional(), orphaned: z.boolean().optional() }).strict(),
+  ),
   'workspace.show': defineMethod(z.object({ id }).strict()),
   'workspace.drop': defineMethod(z.object({ id, force: z.boolean().optional() }).strict()),
   'workspace.prune': defineMethod(z.object({ dryRun: z.boolean().optional() }).strict()),

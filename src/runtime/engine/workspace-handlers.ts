@@ -35,8 +35,12 @@ export function createWorkspaceHandlers(engine: Engine, stateDir: string): Recor
     rmSync(w.path, { recursive: true, force: true });
   };
   return {
-    'workspace.list': async (p: { project?: string }) =>
-      all().filter((w) => !p.project || w.project === null || w.project === p.project),
+    'workspace.list': async (p: { project?: string; orphaned?: boolean }) =>
+      all().filter(
+        (w) =>
+          (!p.project || w.project === null || w.project === p.project) &&
+          (!p.orphaned || w.prunable),
+      ),
     'workspace.show': async (p: { id: string }) => byId(p.id),
     'workspace.drop': async (p: { id: string; force?: boolean }) => {
       const w = byId(p.id);
