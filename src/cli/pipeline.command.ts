@@ -167,7 +167,9 @@ export async function phaseTime(id: string, opts: { over?: string }): Promise<vo
     overMs = parsed.ms;
   }
   const p = await call<PipelineDetail>('pipeline.show', { id });
-  const current = [...p.history].reverse().find((h) => h.phase === p.phase && h.endedAt === undefined);
+  const current = [...p.history]
+    .reverse()
+    .find((h) => h.phase === p.phase && h.endedAt === undefined);
   const ms = current ? Math.max(0, Date.now() - current.enteredAt) : 0;
   if (overMs !== undefined) {
     process.exitCode = current && ms >= overMs ? 0 : 1;
