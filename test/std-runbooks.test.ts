@@ -190,7 +190,8 @@ describe('merge.toml', () => {
     for (const attempt of strategy?.attempts.slice(1) ?? [])
       expect(attempt.rollback).toContain('{checkpoint}');
     expect(strategy?.attempts[2]?.agent).toBe('merge.conflict_resolution');
-    expect(strategy?.onExhaust).toEqual([{ name: 'escalate', builtin: 'escalate' }]);
+    // Exhausted: the branch is dead-lettered (with a decision) so the queue moves on.
+    expect(strategy?.onExhaust).toEqual([{ name: 'dead', builtin: 'dead' }]);
   });
 
   it('lands one branch at a time, holding main_branch while merging, with the tests as a post guard', () => {
@@ -201,10 +202,16 @@ describe('merge.toml', () => {
     });
     const merge = project.pipeline['merge.merge'];
     expect(merge?.inputs).toEqual(['branch']);
+    expect(merge?.workspace).toMatchObject({ branch: 'oj-merge/{pipeline}', base: '{branch}' });
     expect(merge?.phases.find((p) => p.name === 'merge')).toMatchObject({
       lock: 'merge.main_branch',
       strategy: 'merge.merge',
       post: ['merge.tests_pass'],
+      onFail: { kind: 'recovery', steps: [{ name: 'dead', builtin: 'dead' }] },
+    });
+    expect(merge?.phases.find((p) => p.name === 'land')).toMatchObject({
+      lock: 'merge.main_branch',
+      idempotent: true,
     });
     expect(project.lock['merge.main_branch']?.onStale.map((s) => s.name)).toEqual([
       'release',

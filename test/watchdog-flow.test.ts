@@ -83,11 +83,15 @@ steps = [{ say = "Waiting." }, { idle = true }]
       () => json<{ status: string }>('pipeline', 'show', pipeline?.id ?? '').status === 'done',
       'the nudged agent to finish',
     );
-    const [cron] = json<
-      { name: string; targets: Record<string, { steps: Record<string, number> }> }[]
-    >('cron', 'list').filter((c) => c.name === 'watchdog');
-    const target = Object.entries(cron?.targets ?? {}).find(([k]) => k.includes(session.id));
-    expect(target?.[1].steps.nudge).toBe(1);
+    // The run that nudged reports its attempts when it ends: wait for that report.
+    const nudges = await waitFor(() => {
+      const [cron] = json<
+        { name: string; targets: Record<string, { steps: Record<string, number> }> }[]
+      >('cron', 'list').filter((c) => c.name === 'watchdog');
+      const target = Object.entries(cron?.targets ?? {}).find(([k]) => k.includes(session.id));
+      return target?.[1].steps.nudge;
+    }, 'the watchdog to record its nudge');
+    expect(nudges).toBe(1);
     ok('cron', 'disable', 'watchdog');
   });
 });

@@ -116,9 +116,22 @@ export async function runShell(request: ShellRequest, deps: ShellDeps): Promise<
 }
 
 /**
- * The environment for a phase: `base` (the daemon's own) without any OJ_* variable — so a phase
- * never sees another pipeline's or the user's shell's oj context — plus `extra` (OJ_STATE_DIR,
- * OJ_PROJECT, OJ_PIPELINE, OJ_PHASE, OJ_WORKSPACE, OJ_EPOCH, supplied by the caller). Pure.
+ * The daemon's own settings, kept for the commands it runs: a nested `oj` that has to start a
+ * daemon again (after a crash) starts it configured the same way.
+ */
+const DAEMON_SETTINGS: readonly string[] = [
+  'OJ_FAKE_AGENTS',
+  'OJ_SESSION_TIMING',
+  'OJ_NOTIFY_EVENTS',
+  'OJ_NOTIFY_DESKTOP',
+  'OJ_NOTIFY_WEBHOOK',
+];
+
+/**
+ * The environment for a phase: `base` (the daemon's own) without any OJ_* variable but the
+ * daemon's settings — so a phase never sees another pipeline's or the user's shell's oj context —
+ * plus `extra` (OJ_STATE_DIR, OJ_PROJECT, OJ_PIPELINE, OJ_PHASE, OJ_WORKSPACE, OJ_EPOCH, supplied
+ * by the caller). Pure.
  */
 export function buildShellEnv(
   base: Readonly<Record<string, string | undefined>>,
@@ -126,7 +139,8 @@ export function buildShellEnv(
 ): Record<string, string> {
   const env: Record<string, string> = {};
   for (const [key, value] of Object.entries(base)) {
-    if (value !== undefined && !key.startsWith('OJ_')) env[key] = value;
+    if (value === undefined) continue;
+    if (!key.startsWith('OJ_') || DAEMON_SETTINGS.includes(key)) env[key] = value;
   }
   return Object.assign(env, extra);
 }

@@ -22,7 +22,8 @@ export function withOjShims(stateDir: string, path: string | undefined): string 
     writeFileSync(shim, text);
     chmodSync(shim, 0o755);
   }
-  return path ? `${bin}:${path}` : bin;
+  if (!path) return bin;
+  return path.split(':').includes(bin) ? path : `${bin}:${path}`;
 }
 
 /** The oj checkout or install this code runs from (the directory holding bin/oj.js). */

@@ -8,7 +8,8 @@ import { agentContext, checkEpoch } from './agents.js';
 import type { Engine } from './engine.js';
 import type { Handler } from './handlers.js';
 import type { ActorEntry } from './supervisor.js';
-import { toPipelineView } from './views.js';
+import { queueId } from './ids.js';
+import { toPipelineView, toQueueView } from './views.js';
 
 class AgentRequestError extends OjError {}
 const fail = (code: string, message: string): never => {
@@ -139,6 +140,38 @@ export function createAgentHandlers(engine: Engine, now: () => number): Record<s
           : (view.error ?? `phase "${view.phase ?? ''}" escalated`),
         options: approval ? ['approve', 'reject', 'cancel'] : ['retry', 'cancel'],
         createdAt: approval ? now() : (view.history.at(-1)?.endedAt ?? view.startedAt ?? 0),
+      });
+    }
+    // A queue item dead-lettered by its failed pipeline waits for a human too: retry or drop.
+    for (const p of engine.actors('pipeline')) {
+      const item = p.meta.item;
+      if (!item || (project && p.meta.project !== project)) continue;
+      const view = toPipelineView(p);
+      if (view.status !== 'failed') continue;
+      const queue = engine.actor(queueId(p.meta.project, item.queue));
+      const dead = queue
+        ? toQueueView(queue).items.find((i) => i.id === item.item && i.status === 'dead')
+        : undefined;
+      // Only the item's last run speaks for it (a retried item has earlier failed runs).
+      const later = engine
+        .actors('pipeline')
+        .some(
+          (o) =>
+            o.meta.item?.item === item.item &&
+            o.meta.item.queue === item.queue &&
+            o.meta.createdAt > p.meta.createdAt,
+        );
+      if (!dead || later) continue;
+      out.push({
+        id: `dc-${p.id.replace(/^pl-/, '')}-dead`,
+        pipeline: p.id,
+        pipelineName: view.name,
+        project: p.meta.project,
+        agent: null,
+        cause: 'dead',
+        detail: `item "${item.item}" of queue ${item.queue} was dead-lettered: ${view.error ?? 'failed'}`,
+        options: ['retry', 'drop'],
+        createdAt: view.endedAt ?? 0,
       });
     }
     return out.sort((a, b) => a.createdAt - b.createdAt);
@@ -287,6 +320,13 @@ export function createAgentHandlers(engine: Engine, now: () => number): Record<s
       const inflight = (
         engine.actor(d.pipeline)?.actor.getSnapshot() as { context: PipelineContext } | undefined
       )?.context.inflight;
+      const item = engine.actor(d.pipeline)?.meta.item;
+      if (d.cause === 'dead' && item) {
+        const type = p.option === 'retry' ? ('queue:retry' as const) : ('queue:drop' as const);
+        const project = engine.actor(d.pipeline)?.meta.project ?? '';
+        await engine.submit({ type, project, queue: item.queue, item: item.item });
+        return { id: d.id, option: p.option, pipeline: d.pipeline, status: 'failed' };
+      }
       if (p.option === 'cancel')
         await engine.submit({
           type: 'pipeline:cancel',
