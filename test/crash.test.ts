@@ -66,7 +66,7 @@ inputs = ["n"]
 [[pipeline.locker.phase]]
 name = "hold"
 lock = "main"
-run = "sleep 2"
+run = "sleep 4"
 
 [command.slotter]
 args = "<n>"
@@ -79,7 +79,7 @@ inputs = ["n"]
 name = "hold"
 semaphore = "slots"
 idempotent = true
-run = "sleep 1"
+run = "sleep 3"
 
 [command.again]
 args = "<mode>"
