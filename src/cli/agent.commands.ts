@@ -146,6 +146,20 @@ export function registerAgentCommands(program: Command): void {
     );
 
   program
+    .command('prune')
+    .description('remove finished pipelines with their logs and worktrees (never running ones)')
+    .option('--dry-run', 'only list what would be removed')
+    .option('--status <statuses>', 'which finished statuses (default done,failed,cancelled)')
+    .option('--max-age <duration>', 'only pipelines that ended at least this long ago (7d)')
+    .option('--worktrees', 'also worktrees no pipeline knows')
+    .option('--sessions', 'also session files of agents that are gone')
+    .option('--all', 'all of the above, for every project of this daemon')
+    .addOption(output())
+    .action(async (opts: Out & Record<string, unknown>) =>
+      (await import('./prune.command.js')).pruneCommand(opts as never),
+    );
+
+  program
     .command('done')
     .description('from inside a phase command or agent: complete the current phase')
     .option('--error <why>', 'fail the phase instead, with this reason')

@@ -67,6 +67,20 @@ const AGENT_METHODS = {
   'workspace.show': defineMethod(z.object({ id }).strict()),
   'workspace.drop': defineMethod(z.object({ id, force: z.boolean().optional() }).strict()),
   'workspace.prune': defineMethod(z.object({ dryRun: z.boolean().optional() }).strict()),
+  prune: defineMethod(
+    z
+      .object({
+        project: project.optional(),
+        status: z.array(z.string()).optional(),
+        maxAgeMs: z.number().int().min(0).optional(),
+        ids: z.array(id).min(1).optional(),
+        worktrees: z.boolean().optional(),
+        sessions: z.boolean().optional(),
+        all: z.boolean().optional(),
+        dryRun: z.boolean().optional(),
+      })
+      .strict(),
+  ),
   done: defineMethod(z.object({ pipeline: id, epoch: id, error: z.string().optional() }).strict()),
 } as const;
 

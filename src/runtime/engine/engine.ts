@@ -44,7 +44,7 @@ import { Supervisor } from './supervisor.js';
 import { agentMachine, handleAgentEffect, routeAgentRecord, toAgentRun } from './agents.js';
 import { DeadlineTimers } from './timers.js';
 import type { ActorEntry, ActorMeta, EmittedEffect } from './supervisor.js';
-import { createStatusStore, toPipelineView } from './views.js';
+import { createStatusStore, isPrunable, toPipelineView } from './views.js';
 import { matchesEventPattern } from './wake.js';
 
 export type Log = (level: 'info' | 'warn' | 'error', message: string) => void;
@@ -386,6 +386,9 @@ export class Engine {
       case 'decision:resolve':
       case 'agent:continue':
         return routeAgentRecord(this.#host, e, touched);
+      case 'pipeline:prune':
+        for (const id of e.ids) this.#prune(id);
+        return;
     }
   }
 
@@ -483,6 +486,15 @@ export class Engine {
     }
     if (worker)
       this.#send(worker, { type: 'worker.finished', at: event.at, pipeline: entry.id }, touched);
+  }
+
+  /** Forgets a terminal pipeline (running, waiting and escalated ones are never pruned). */
+  #prune(id: string): void {
+    const entry = this.#sup.get(id);
+    if (entry?.kind !== 'pipeline' || !isPrunable(toPipelineView(entry).status)) return;
+    this.#sup.remove(id);
+    this.#checkpoints.forget(id);
+    this.status.trigger.pipelineRemoved({ id });
   }
 
   #pipelineState(entry: ActorEntry): {

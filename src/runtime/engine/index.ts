@@ -14,6 +14,7 @@ import type { Log } from './engine.js';
 import { createEngineHandlers } from './handlers.js';
 import { createAgentHandlers } from './agent-handlers.js';
 import { createWorkspaceHandlers } from './workspace-handlers.js';
+import { createPruneHandlers } from './prune-handlers.js';
 import { killAllSessions } from '../../session/index.js';
 import type { Handler } from './handlers.js';
 
@@ -74,6 +75,7 @@ export async function createEngineServices(options: EngineServicesOptions): Prom
     }),
     ...createAgentHandlers(engine, () => clock.now()),
     ...createWorkspaceHandlers(engine, options.stateDir),
+    ...createPruneHandlers(engine, options.stateDir, () => clock.now()),
   };
   return {
     engine,

@@ -80,6 +80,8 @@ export type RecordBody =
   /** `oj done [--error]` from a phase command or agent: `epoch` says which run it speaks for. */
   | { type: 'phase:done'; pipeline: string; epoch: string; error?: string }
   | { type: 'decision:resolve'; decision: string; option: string; message?: string }
+  /** `oj prune`: terminal pipelines to forget (their logs and worktrees go with them). */
+  | { type: 'pipeline:prune'; ids: string[] }
   /** `oj session continue` on a finished agent phase: resume its conversation with `message`. */
   | { type: 'agent:continue'; pipeline: string; phase: string; visit: number; message: string };
 
@@ -136,6 +138,7 @@ export const INPUTS = new Set<string>([
   'phase:done',
   'decision:resolve',
   'agent:continue',
+  'pipeline:prune',
 ]);
 
 /**

@@ -35,6 +35,11 @@ export interface PipelineView {
   waitingFor?: string;
 }
 
+/** Only finished pipelines may be pruned: running, waiting and escalated ones never are. */
+export function isPrunable(status: PipelineStatus): boolean {
+  return status === 'done' || status === 'failed' || status === 'cancelled';
+}
+
 export function toPipelineView(entry: ActorEntry): PipelineView {
   const snapshot = entry.actor.getSnapshot() as { value: never; context: PipelineContext };
   const ctx = snapshot.context;
