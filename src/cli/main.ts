@@ -121,6 +121,13 @@ function buildProgram(): Command {
     .action(async (opts: { force?: boolean }) =>
       (await import('./init.command.js')).initCommand(opts),
     );
+  program
+    .command('completion')
+    .description('print a shell completion script: oj completion bash|zsh')
+    .argument('<shell>', 'bash or zsh')
+    .action(async (shell: string) =>
+      (await import('./completion.command.js')).completionCommand(shell, program),
+    );
   registerEngineCommands(program);
   registerAgentCommands(program);
   return program;
