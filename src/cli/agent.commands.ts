@@ -146,6 +146,18 @@ export function registerAgentCommands(program: Command): void {
     );
 
   program
+    .command('dashboard')
+    .description(
+      'serve the live dashboard and HTTP API on 127.0.0.1; prints the URL with its token',
+    )
+    .option('--port <n>', 'the port (default: a free one)')
+    .option('--no-open', 'do not open a browser')
+    .addOption(output())
+    .action(async (opts: Out & { port?: string; open: boolean }) =>
+      (await import('./dashboard.command.js')).dashboardCommand(opts),
+    );
+
+  program
     .command('prune')
     .description('remove finished pipelines with their logs and worktrees (never running ones)')
     .option('--dry-run', 'only list what would be removed')

@@ -81,6 +81,9 @@ const AGENT_METHODS = {
       })
       .strict(),
   ),
+  'dashboard.start': defineMethod(
+    z.object({ port: z.number().int().min(0).max(65_535).optional() }).strict(),
+  ),
   done: defineMethod(z.object({ pipeline: id, epoch: id, error: z.string().optional() }).strict()),
 } as const;
 

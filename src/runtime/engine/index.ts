@@ -16,6 +16,8 @@ import { createAgentHandlers } from './agent-handlers.js';
 import { createWorkspaceHandlers } from './workspace-handlers.js';
 import { createPruneHandlers } from './prune-handlers.js';
 import { killAllSessions } from '../../session/index.js';
+import { startWebServer } from '../../web/index.js';
+import type { WebServer } from '../../web/index.js';
 import type { Handler } from './handlers.js';
 
 export { Engine } from './engine.js';
@@ -66,7 +68,8 @@ export async function createEngineServices(options: EngineServicesOptions): Prom
       }
     },
   });
-  const handlers = {
+  let web: Promise<WebServer> | null = null;
+  const handlers: Record<string, Handler> = {
     ...createEngineHandlers({
       engine,
       store,
@@ -76,11 +79,24 @@ export async function createEngineServices(options: EngineServicesOptions): Prom
     ...createAgentHandlers(engine, () => clock.now()),
     ...createWorkspaceHandlers(engine, options.stateDir),
     ...createPruneHandlers(engine, options.stateDir, () => clock.now()),
+    // `oj dashboard`: the HTTP API and dashboard, started on first request, on 127.0.0.1 only.
+    'dashboard.start': async (p: { port?: number }) => {
+      web ??= startWebServer(
+        { handlers, subscribe: (l) => engine.subscribe(l), log: options.log },
+        p.port ?? 0,
+      ).catch((err: unknown) => {
+        web = null;
+        throw err;
+      });
+      const server = await web;
+      return { url: server.url, token: server.token, link: `${server.url}?token=${server.token}` };
+    },
   };
   return {
     engine,
     handlers,
     async close(opts?: { kill?: boolean }) {
+      await (await web?.catch(() => null))?.close();
       if (opts?.kill) await killAllSessions(options.stateDir, options.log);
       await engine.close(opts?.kill ? 0 : (options.drainMs ?? 10_000));
       await store.close();
