@@ -1,0 +1,109 @@
+// Browser tests of the dashboard in real headless Chromium (Debian's, driven by playwright-core;
+// scripts/ensure-chromium.mjs installs it when missing): the board follows a pipeline live, a
+// decision is resolved from the page, requests without the token are refused. Screenshots of the
+// board go to test-results/screenshots/.
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { REPO_ROOT, makeProject, runOj } from './helpers/oj.js';
+
+const RUNBOOK = `
+[command.hold]
+args = "<tag>"
+run = { pipeline = "hold" }
+
+[pipeline.hold]
+inputs = ["tag"]
+
+[[pipeline.hold.phase]]
+name = "wait"
+run = "while [ ! -e go-{tag} ]; do sleep 0.05; done"
+
+[command.fragile]
+run = { pipeline = "fragile" }
+
+[pipeline.fragile]
+
+[[pipeline.fragile.phase]]
+name = "try"
+run = "test -e fixed"
+on_fail = "escalate"
+`;
+
+const SHOTS = join(REPO_ROOT, 'test-results', 'screenshots');
+let project: string;
+let state: string;
+let link: string;
+let browser: Browser;
+let page: Page;
+const oj = (...args: string[]) => runOj(args, { cwd: project, env: { OJ_STATE_DIR: state } });
+const card = (name: string, status: string) =>
+  page.locator(`.column[data-status="${status}"] .card`, { hasText: name });
+
+beforeAll(async () => {
+  execFileSync(process.execPath, [join(REPO_ROOT, 'scripts', 'ensure-chromium.mjs')], {
+    stdio: 'inherit',
+  });
+  project = makeProject({ 'web.toml': RUNBOOK });
+  state = mkdtempSync(join(tmpdir(), 'oj-dash-'));
+  link = (JSON.parse(oj('dashboard', '--no-open', '-o', 'json').stdout) as { link: string }).link;
+  browser = await chromium.launch({
+    executablePath: process.env.OJ_CHROMIUM || '/usr/bin/chromium',
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  });
+  page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+  mkdirSync(SHOTS, { recursive: true });
+}, 240_000);
+
+afterAll(async () => {
+  await browser?.close();
+  oj('daemon', 'stop', '--kill');
+});
+
+describe('the dashboard', () => {
+  it('shows a running pipeline and moves its card when it finishes, without a reload', async () => {
+    await page.goto(link);
+    await page.locator('#status', { hasText: 'live' }).waitFor();
+    oj('run', 'hold', 'a');
+    await card('hold-a', 'running').waitFor({ timeout: 15_000 });
+    await page.screenshot({ path: join(SHOTS, 'board-running.png'), fullPage: true });
+    const loads: string[] = [];
+    page.on('load', () => loads.push(page.url()));
+    writeFileSync(join(project, 'go-a'), '');
+    await card('hold-a', 'done').waitFor({ timeout: 15_000 });
+    expect(await card('hold-a', 'running').count()).toBe(0);
+    expect(loads).toEqual([]);
+    await page.screenshot({ path: join(SHOTS, 'board-done.png'), fullPage: true });
+  });
+
+  it('resolves a decision from the page, which resumes the pipeline', async () => {
+    oj('run', 'fragile');
+    const decision = page.locator('.decision', { hasText: 'fragile' });
+    await decision.waitFor({ timeout: 15_000 });
+    await card('fragile', 'escalated').waitFor();
+    writeFileSync(join(project, 'fixed'), '');
+    await decision.locator('button[data-option="retry"]').click();
+    await card('fragile', 'done').waitFor({ timeout: 15_000 });
+    await page.locator('#decisions', { hasText: 'none' }).waitFor();
+  });
+
+  it('refuses the page and the API without the token', async () => {
+    const url = new URL(link);
+    url.search = '';
+    const response = await page.goto(url.toString());
+    expect(response?.status()).toBe(401);
+    expect(await page.textContent('body')).toContain('missing or wrong access token');
+  });
+});
