@@ -43,7 +43,7 @@ import {
 import { Supervisor } from './supervisor.js';
 import { agentMachine, handleAgentEffect, routeAgentRecord, toAgentRun } from './agents.js';
 import { DeadlineTimers } from './timers.js';
-import type { ActorEntry, ActorMeta, EmittedEffect } from './supervisor.js';
+import type { ActorEntry, ActorMeta, EmittedEffect, InspectionObserver } from './supervisor.js';
 import { createStatusStore, isPrunable, toPipelineView } from './views.js';
 import { matchesEventPattern } from './wake.js';
 
@@ -54,9 +54,9 @@ export interface EngineDeps extends Omit<DispatchDeps, 'submit' | 'bundle' | 'on
   clock: Clock;
   log: Log;
   version: string;
-  /** Tells humans about decisions and failures (desktop, webhook, log); never throws. */
-  notify?: (n: Notification) => void;
-  /** Session host timing (`test`: short delays); OJ_FAKE_AGENTS (see sessions.ts). */
+  notify?: (n: Notification) => void; // decisions and failures: desktop, webhook, log
+  /** XState inspection of every actor (OJ_INSPECT), session timing, OJ_FAKE_AGENTS. */
+  inspect?: InspectionObserver;
   sessionTiming?: 'production' | 'test';
   fakeAgents?: string;
   /** The `[events]` hooks of a runbook of a project, as the project's runbooks say now. */
@@ -105,7 +105,7 @@ export class Engine {
         'error',
         `actor ${entry.id} (${entry.kind} ${entry.meta.qualified}) failed${entry.failure ? ' for good' : '; restarted from its last good state'}: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
       );
-    });
+    }, deps.inspect);
     this.#checkpoints = new Checkpoints(deps.store, deps.clock, this.#sup);
     this.#host = {
       sup: this.#sup,

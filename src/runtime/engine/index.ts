@@ -43,7 +43,9 @@ export async function createEngineServices(options: EngineServicesOptions): Prom
   const store = await openStore(options.journalDir, { log: options.log });
   const projects = new ProjectCache();
   const notifyOptions = toNotifyOptions(process.env);
+  const inspector = await startInspector(process.env.OJ_INSPECT, options.log);
   const engine = await Engine.start({
+    ...(inspector ? { inspect: inspector.inspect } : {}),
     store,
     clock,
     log: options.log,
@@ -96,6 +98,7 @@ export async function createEngineServices(options: EngineServicesOptions): Prom
     engine,
     handlers,
     async close(opts?: { kill?: boolean }) {
+      inspector?.stop();
       await (await web?.catch(() => null))?.close();
       if (opts?.kill) await killAllSessions(options.stateDir, options.log);
       await engine.close(opts?.kill ? 0 : (options.drainMs ?? 10_000));
@@ -134,5 +137,21 @@ function stampOf(root: string): string {
     return parts.sort().join('|');
   } catch {
     return 'missing';
+  }
+}
+
+/**
+ * OJ_INSPECT=ws://host:port streams every actor's XState inspection events (the @statelyai/inspect
+ * WebSocket protocol) to that server, for the Stately inspector and other tools. Off by default.
+ */
+async function startInspector(url: string | undefined, log: Log) {
+  if (!url) return null;
+  try {
+    const { createWebSocketInspector } = await import('@statelyai/inspect');
+    log('info', `streaming XState inspection events to ${url}`);
+    return createWebSocketInspector({ url });
+  } catch (err) {
+    log('warn', `OJ_INSPECT=${url}: the inspector could not start: ${String(err)}`);
+    return null;
   }
 }

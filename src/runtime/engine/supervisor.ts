@@ -2,7 +2,9 @@
 // workers), collects the effects they emit, and restarts a failing actor from its last good state
 // within a restart budget — a failing child never takes the daemon down.
 import { createActor } from 'xstate';
-import type { AnyActorRef, AnyStateMachine, Snapshot } from 'xstate';
+import type { AnyActorRef, AnyStateMachine, InspectionEvent, Observer, Snapshot } from 'xstate';
+
+export type InspectionObserver = Observer<InspectionEvent> | ((event: InspectionEvent) => void);
 
 export type ActorKind =
   'pipeline' | 'queue' | 'worker' | 'lock' | 'semaphore' | 'strategy' | 'cron' | 'agent';
@@ -50,8 +52,15 @@ export class Supervisor {
   readonly outbox: EmittedEffect[] = [];
   readonly #onFailure: (entry: ActorEntry, error: unknown) => void;
 
-  constructor(onFailure: (entry: ActorEntry, error: unknown) => void) {
+  readonly #inspect: InspectionObserver | undefined;
+
+  /** `inspect` receives XState inspection events of every actor (OJ_INSPECT; off by default). */
+  constructor(
+    onFailure: (entry: ActorEntry, error: unknown) => void,
+    inspect?: InspectionObserver,
+  ) {
     this.#onFailure = onFailure;
+    this.#inspect = inspect;
   }
 
   get(id: string): ActorEntry | undefined {
@@ -138,7 +147,12 @@ export class Supervisor {
     machine: AnyStateMachine,
     options: { input?: unknown; snapshot?: Snapshot<unknown> },
   ): AnyActorRef {
-    const actor = createActor(machine, { id, ...options, input: options.input ?? { id } });
+    const actor = createActor(machine, {
+      id,
+      ...options,
+      input: options.input ?? { id },
+      ...(this.#inspect ? { inspect: this.#inspect } : {}),
+    });
     actor.on('effect', (emitted: { effect: EmittedEffect['effect'] }) => {
       this.outbox.push({ actor: id, effect: emitted.effect });
     });
