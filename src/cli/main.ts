@@ -122,6 +122,10 @@ function buildProgram(): Command {
       (await import('./init.command.js')).initCommand(opts),
     );
   program
+    .command('mcp')
+    .description('serve oj to other agents over MCP (stdio)')
+    .action(async () => (await import('./mcp.command.js')).mcpCommand());
+  program
     .command('completion')
     .description('print a shell completion script: oj completion bash|zsh')
     .argument('<shell>', 'bash or zsh')

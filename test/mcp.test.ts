@@ -1,0 +1,331 @@
+// End-to-end: `oj mcp` driven by the MCP SDK's own client over stdio, in a temp project with its own
+// daemon — runbook commands, pipelines, queues, decisions, and errors that leave the server serving.
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { OJ_BIN, makeProject, runOj } from './helpers/oj.js';
+import { waitFor } from './helpers/wait.js';
+
+const RUNBOOK = `
+[command.greet]
+args = "<name> [--loud]"
+run = "echo hello {name} loud={loud}; echo to-stderr >&2"
+
+[command.broken]
+run = "echo partial; exit 3"
+
+[command.nap]
+run = "echo napping; sleep 30"
+
+[command.build]
+args = "<tag>"
+run = { pipeline = "build" }
+
+[pipeline.build]
+inputs = ["tag"]
+
+[[pipeline.build.phase]]
+name = "compile"
+run = "echo compiled {tag} >> build.txt"
+
+[[pipeline.build.phase]]
+name = "ship"
+run = "echo shipped {tag} >> build.txt"
+
+[command.hold]
+args = "<tag>"
+run = { pipeline = "hold" }
+
+[pipeline.hold]
+inputs = ["tag"]
+
+[[pipeline.hold.phase]]
+name = "prepare"
+run = "echo prepared {tag}"
+
+[[pipeline.hold.phase]]
+name = "block"
+run = "while [ ! -f release-{tag} ]; do sleep 0.05; done"
+
+[command.doomed]
+run = { pipeline = "doomed" }
+
+[pipeline.doomed]
+
+[[pipeline.doomed.phase]]
+name = "try"
+run = "exit 1"
+on_fail = "escalate"
+
+[queue.tasks]
+`;
+
+const TOOLS = [
+  'run_command',
+  'list_commands',
+  'list_pipelines',
+  'show_pipeline',
+  'wait_pipeline',
+  'cancel_pipeline',
+  'resume_pipeline',
+  'delete_pipeline',
+  'cleanup',
+  'send_message',
+  'list_sessions',
+  'peek_session',
+  'list_decisions',
+  'resolve_decision',
+  'add_to_queue',
+  'list_queues',
+  'show_queue',
+  'status',
+];
+
+type ToolResult = Awaited<ReturnType<Client['callTool']>>;
+interface PipelineSummary {
+  id: string;
+  name: string;
+  status: string;
+  phase: string | null;
+}
+
+let project: string;
+let state: string;
+let client: Client;
+let serverLog = '';
+const transportErrors: Error[] = [];
+
+const env = () => {
+  const clean: Record<string, string> = {};
+  for (const [k, v] of Object.entries(process.env))
+    if (v !== undefined && !k.startsWith('OJ_')) clean[k] = v;
+  return { ...clean, NO_COLOR: '1', OJ_STATE_DIR: state };
+};
+const call = (name: string, args: Record<string, unknown> = {}) =>
+  client.callTool({ name, arguments: args });
+const textOf = (r: ToolResult) =>
+  (r.content as { type: string; text?: string }[]).map((c) => c.text ?? '').join('\n');
+/** A successful call's structured result (fails the test with the error text otherwise). */
+async function ok<T>(name: string, args: Record<string, unknown> = {}): Promise<T> {
+  const r = await call(name, args);
+  expect(r.isError, `${name} failed: ${textOf(r)}`).toBeFalsy();
+  expect(JSON.parse(textOf(r))).toEqual(r.structuredContent);
+  return r.structuredContent as T;
+}
+const show = (id: string) => ok<PipelineSummary & { logTail: string[] }>('show_pipeline', { id });
+const start = async (command: string, args: string[]) =>
+  (await ok<{ id: string; name: string }>('run_command', { command, args })).id;
+
+beforeAll(async () => {
+  project = makeProject({ 'mcp.toml': RUNBOOK });
+  state = mkdtempSync(join(tmpdir(), 'oj-state-'));
+  const transport = new StdioClientTransport({
+    command: process.execPath,
+    args: [OJ_BIN, 'mcp'],
+    cwd: project,
+    env: env(),
+    stderr: 'pipe',
+  });
+  transport.stderr?.on('data', (chunk: Buffer) => (serverLog += chunk.toString()));
+  client = new Client({ name: 'oj-spec', version: '0' });
+  client.onerror = (err) => transportErrors.push(err);
+  await client.connect(transport);
+});
+
+afterAll(async () => {
+  await client?.close();
+  runOj(['daemon', 'stop', '--kill'], { cwd: project, env: { OJ_STATE_DIR: state } });
+  rmSync(project, { recursive: true, force: true });
+  rmSync(state, { recursive: true, force: true });
+});
+
+describe('oj mcp', () => {
+  it('lists every tool with a description and an object input schema', async () => {
+    const { tools } = await client.listTools();
+    expect(tools.map((t) => t.name).sort()).toEqual([...TOOLS].sort());
+    for (const tool of tools) {
+      expect(tool.description, tool.name).toBeTruthy();
+      expect(tool.inputSchema.type).toBe('object');
+    }
+    const run = tools.find((t) => t.name === 'run_command');
+    expect(run?.inputSchema.required).toEqual(['command']);
+    expect(Object.keys(run?.inputSchema.properties ?? {})).toEqual(
+      expect.arrayContaining(['command', 'args', 'named']),
+    );
+    const resolve = tools.find((t) => t.name === 'resolve_decision');
+    expect(resolve?.inputSchema.required).toEqual(['id', 'option']);
+  });
+
+  it('runs a pipeline command, lists and shows it, and waits until it is done', async () => {
+    const created = await ok<{ kind: string; id: string; name: string }>('run_command', {
+      command: 'build',
+      named: { tag: 'v1' },
+    });
+    expect(created).toMatchObject({ kind: 'pipeline', id: expect.stringMatching(/^pl-/) });
+    const list = await ok<{ pipelines: PipelineSummary[] }>('list_pipelines');
+    expect(list.pipelines.map((p) => p.id)).toContain(created.id);
+    const waited = await ok<{ done: boolean; pipelines: PipelineSummary[] }>('wait_pipeline', {
+      ids: [created.id],
+      timeout_seconds: 15,
+    });
+    expect(waited.done).toBe(true);
+    expect(waited.pipelines[0]?.status).toBe('done');
+    const shown = await show(created.id);
+    expect(shown).toMatchObject({ status: 'done', inputs: { tag: 'v1' } });
+    expect(
+      (shown as unknown as { history: { phase: string }[] }).history.map((h) => h.phase),
+    ).toEqual(['compile', 'ship']);
+    const done = await ok<{ pipelines: PipelineSummary[] }>('list_pipelines', { status: ['done'] });
+    expect(done.pipelines.map((p) => p.id)).toContain(created.id);
+    expect(readFileSync(join(project, 'build.txt'), 'utf8')).toBe('compiled v1\nshipped v1\n');
+  });
+
+  it('runs a shell command and returns its exit code, stdout and stderr', async () => {
+    const result = await ok('run_command', {
+      command: 'greet',
+      args: ['ada lovelace'],
+      named: { loud: true },
+    });
+    expect(result).toEqual({
+      kind: 'shell',
+      command: 'greet',
+      exitCode: 0,
+      signal: null,
+      timedOut: false,
+      stdout: 'hello ada lovelace loud=true\n',
+      stderr: 'to-stderr\n',
+    });
+  });
+
+  it('reports a shell command that exits non-zero as an error, with its output', async () => {
+    const r = await call('run_command', { command: 'broken' });
+    expect(r.isError).toBe(true);
+    expect(r.structuredContent).toMatchObject({ exitCode: 3, stdout: 'partial\n' });
+  });
+
+  it('kills a shell command at its timeout and says so', async () => {
+    const r = await call('run_command', { command: 'nap', timeout_seconds: 1 });
+    expect(r.isError).toBe(true);
+    expect(r.structuredContent).toMatchObject({ timedOut: true, stdout: 'napping\n' });
+  });
+
+  it('adds an item to a queue and shows it there', async () => {
+    const added = await ok<{ id: string }>('add_to_queue', {
+      queue: 'tasks',
+      data: { title: 'Fix login', issue: 42 },
+      id: 'fix-login',
+      priority: 5,
+    });
+    expect(added.id).toBe('fix-login');
+    const q = await ok<{ counts: { pending: number }; items: { id: string; data: object }[] }>(
+      'show_queue',
+      { queue: 'tasks' },
+    );
+    expect(q.counts.pending).toBe(1);
+    expect(q.items).toEqual([
+      expect.objectContaining({ id: 'fix-login', data: { title: 'Fix login', issue: '42' } }),
+    ]);
+    const queues = await ok<{ queues: { name: string }[] }>('list_queues');
+    expect(queues.queues.map((x) => x.name)).toEqual(['tasks']);
+  });
+
+  it('cancels a running pipeline', async () => {
+    const id = await start('hold', ['c1']);
+    await waitFor(async () => {
+      const p = await show(id);
+      return p.status === 'running' && p.phase === 'block';
+    }, 'hold to reach its blocking phase');
+    expect((await show(id)).logTail.join('\n')).toContain('prepared c1');
+    const cancelled = await ok<PipelineSummary>('cancel_pipeline', { id, reason: 'spec' });
+    expect(cancelled.id).toBe(id);
+    await waitFor(async () => (await show(id)).status === 'cancelled', `${id} to be cancelled`);
+    const again = await call('cancel_pipeline', { id });
+    expect(again.isError).toBe(true);
+    expect(textOf(again)).toContain('already cancelled');
+  });
+
+  it('lists an escalated pipeline as a decision, and resolving it with cancel cancels it', async () => {
+    const id = await start('doomed', []);
+    const decision = await waitFor(async () => {
+      const { decisions } = await ok<{
+        decisions: { id: string; pipeline: string; options: string[] }[];
+      }>('list_decisions');
+      return decisions.find((d) => d.pipeline === id);
+    }, `a decision for ${id}`);
+    expect(decision.options).toContain('cancel');
+    const wrong = await call('resolve_decision', { id: decision.id, option: 'shrug' });
+    expect(wrong.isError).toBe(true);
+    expect(textOf(wrong)).toContain('choose one of: retry, cancel');
+    await ok('resolve_decision', { id: decision.id, option: 'cancel', message: 'not today' });
+    await waitFor(async () => (await show(id)).status === 'cancelled', `${id} to be cancelled`);
+    const { decisions } = await ok<{ decisions: { pipeline: string }[] }>('list_decisions');
+    expect(decisions.map((d) => d.pipeline)).not.toContain(id);
+  });
+
+  it('deletes a finished pipeline and refuses a running one', async () => {
+    const id = await start('build', ['gone']);
+    await ok('wait_pipeline', { ids: [id], timeout_seconds: 15 });
+    const dry = await ok<{ pipelines: string[]; dryRun: boolean }>('cleanup', {
+      status: ['done'],
+      dry_run: true,
+    });
+    expect(dry).toMatchObject({ dryRun: true, pipelines: expect.arrayContaining([id]) });
+    await ok('delete_pipeline', { id });
+    const gone = await call('show_pipeline', { id });
+    expect(gone.isError).toBe(true);
+
+    const live = await start('hold', ['d1']);
+    const refused = await call('delete_pipeline', { id: live });
+    expect(refused.isError).toBe(true);
+    expect(textOf(refused)).toContain('cancel it first');
+    writeFileSync(join(project, 'release-d1'), '');
+    await ok('wait_pipeline', { ids: [live], timeout_seconds: 15 });
+  });
+
+  it.each([
+    ['a missing required field', 'show_pipeline', {}],
+    ['a wrong type', 'add_to_queue', { queue: 'tasks', data: 'title=x' }],
+    ['an unknown status', 'list_pipelines', { status: ['finished'] }],
+    ['an unknown key', 'resolve_decision', { id: 'dc-1', option: 'cancel', mesage: 'typo' }],
+  ])('rejects %s as a tool error and keeps serving', async (_what, name, args) => {
+    const r = await call(name, args);
+    expect(r.isError).toBe(true);
+    expect(textOf(r)).toMatch(/invalid/i);
+    const status = await ok<{ pipelines: object }>('status');
+    expect(status.pipelines).toBeTypeOf('object');
+  });
+
+  it('says which id was not found and where to look', async () => {
+    const r = await call('show_pipeline', { id: 'pl-nope' });
+    expect(r.isError).toBe(true);
+    expect(textOf(r)).toContain('no pipeline "pl-nope"');
+    expect(textOf(r)).toContain('list_pipelines');
+  });
+
+  it('writes only MCP frames to stdout; its notes go to stderr', async () => {
+    // A stray stdout line fails to parse as a frame and reaches the client's onerror.
+    expect(transportErrors).toEqual([]);
+    await waitFor(
+      () => serverLog.includes('show_pipeline failed: no pipeline "pl-nope"'),
+      'the failure note on stderr',
+    );
+  });
+
+  it('exits with code 0 when its client closes stdin', async () => {
+    const child = spawn(process.execPath, [OJ_BIN, 'mcp'], { cwd: project, env: env() });
+    let stdout = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    const exited = new Promise<[number | null, string | null]>((resolve) =>
+      child.on('exit', (code, signal) => resolve([code, signal])),
+    );
+    child.stdin.end();
+    const deadline = setTimeout(() => child.kill('SIGKILL'), 10_000);
+    expect(await exited).toEqual([0, null]);
+    clearTimeout(deadline);
+    expect(stdout).toBe('');
+  });
+});
