@@ -464,6 +464,17 @@ function mostAtOnce(text: string): number {
   return most;
 }
 
+describe('oj run --wait', () => {
+  it('prints progress as plain lines off a terminal and waits for the end', () => {
+    const r = oj('run', 'three', 'waited', '--wait');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/done/);
+    const lines = r.stderr.trim().split('\n');
+    expect(lines.at(-1)).toMatch(/^three-waited done · three$/);
+    expect(lines.every((l) => /^three-waited (pending|running|done)/.test(l))).toBe(true);
+  });
+});
+
 describe('locks and semaphores', () => {
   it('runs the locked phases of two contending pipelines one after the other', async () => {
     const ids = [start('locked', '1'), start('locked', '2')];

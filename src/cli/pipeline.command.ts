@@ -91,9 +91,10 @@ export async function waitPipelines(
     { ids, all: opts.all ?? false, timeoutMs },
     {
       timeoutMs: timeoutMs === undefined ? Infinity : timeoutMs + 10_000,
-      onEvent: () => undefined,
+      onEvent: opts.output === 'json' ? () => undefined : progressPrinter(),
     },
   );
+  if (process.stderr.isTTY && opts.output !== 'json') process.stderr.write('\r\x1b[K');
   if (opts.output === 'json') printJson(result);
   else
     for (const p of result.pipelines)
@@ -176,4 +177,42 @@ export async function phaseTime(id: string, opts: { over?: string }): Promise<vo
     return;
   }
   process.stdout.write(`${Math.floor(ms / 1000)}\n`);
+}
+
+interface Progress {
+  id: string;
+  name: string;
+  status: string;
+  phase: string | null;
+  agent: string | null;
+}
+
+/**
+ * Shows waited-on pipelines as they move: on a terminal one line rewritten in place (with a
+ * spinner), otherwise one plain line per change (on stderr, so stdout keeps only the result).
+ */
+export function progressPrinter(): (data: unknown) => void {
+  const tty = process.stderr.isTTY === true;
+  const latest = new Map<string, Progress>();
+  const frames = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
+  let frame = 0;
+  const describe = (p: Progress) =>
+    `${p.name} ${p.status}${p.phase ? ` · ${p.phase}` : ''}${p.agent ? ` · agent ${p.agent}` : ''}`;
+  const draw = () => {
+    const line = [...latest.values()].map(describe).join('  |  ');
+    process.stderr.write(
+      `\r\x1b[K${frames[frame++ % frames.length]} ${line}`.slice(
+        0,
+        (process.stderr.columns || 120) + 8,
+      ),
+    );
+  };
+  let timer: NodeJS.Timeout | undefined;
+  return (data: unknown) => {
+    const p = data as Progress;
+    latest.set(p.id, p);
+    if (!tty) return void process.stderr.write(`${describe(p)}\n`);
+    draw();
+    timer ??= setInterval(draw, 120).unref();
+  };
 }

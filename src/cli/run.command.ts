@@ -29,10 +29,15 @@ export async function runCommand(name: string, argv: string[]): Promise<void> {
     process.stdout.write(`${formatUsage(command.name, command.args, command.description)}\n`);
     return;
   }
+  // `--wait` belongs to oj (wait for the pipeline, with progress) unless the command declares it.
+  const ownsWait = command.args.flags.some((f) => f.name === 'wait');
+  const wait = command.run.kind === 'pipeline' && !ownsWait && flags.includes('--wait');
+  if (wait) argv = argv.filter((a, i) => a !== '--wait' || (dashDash !== -1 && i > dashDash));
   const bound = bindArgs(command.args, argv, command.name);
   if (!bound.ok) throw usageError(`${bound.error.message}\n(see: oj run ${command.name} --help)`);
   if (command.run.kind === 'pipeline') {
-    await startPipeline(root, command.run.pipeline, bound.args);
+    const id = await startPipeline(root, command.run.pipeline, bound.args);
+    if (wait) await (await import('./pipeline.command.js')).waitPipelines([id], { output: 'text' });
     return;
   }
   const vars = { ...varsOf(bound.args), project: root, state_dir: stateDir() };
@@ -44,7 +49,7 @@ async function startPipeline(
   root: string,
   pipeline: string,
   args: Record<string, unknown>,
-): Promise<void> {
+): Promise<string> {
   const inputs: Record<string, string> = {};
   for (const [k, v] of Object.entries(args)) inputs[k] = Array.isArray(v) ? v.join(' ') : String(v);
   const { call } = await import('./call.js');
@@ -54,6 +59,7 @@ async function startPipeline(
     inputs,
   });
   process.stdout.write(`${p.id}  ${p.name}\n`);
+  return p.id;
 }
 
 /** Flags like `--dry-run` are also readable as `{dry_run}`. */

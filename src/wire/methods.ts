@@ -105,6 +105,15 @@ const ENGINE_METHODS = {
         timeoutMs: z.number().int().min(0).optional(),
       })
       .strict(),
+    z.unknown(),
+    // Progress while waiting: a pipeline's status, phase or agent state changed.
+    z.object({
+      id: z.string(),
+      name: z.string(),
+      status: z.string(),
+      phase: z.string().nullable(),
+      agent: z.string().nullable(),
+    }),
   ),
   'queue.add': defineMethod(
     z

@@ -191,9 +191,25 @@ export function createEngineHandlers(deps: HandlerDeps): Record<string, Handler>
       const ids = p.ids.map((id) => pipelineById(id).id);
       const ended = (id: string) => ['done', 'failed', 'cancelled'].includes(view(id).status);
       const satisfied = () => (p.all ? ids.every(ended) : ids.some(ended));
+      const last = new Map<string, string>();
+      const progress = () => {
+        for (const id of ids) {
+          const v = view(id);
+          const agent = engine.actors('agent').find((a) => a.meta.owner === id);
+          const state = agent
+            ? (agent.actor.getSnapshot() as { context: { state: string } }).context.state
+            : null;
+          const key = `${v.status}|${v.phase}|${state}`;
+          if (last.get(id) === key) continue;
+          last.set(id, key);
+          ctx.push({ id, name: v.name, status: v.status, phase: v.phase, agent: state });
+        }
+      };
+      progress();
       if (!satisfied()) {
         await new Promise<void>((resolve) => {
           const stop = engine.subscribe(() => {
+            progress();
             if (satisfied()) finish();
           });
           const timer = p.timeoutMs === undefined ? undefined : setTimeout(finish, p.timeoutMs);
