@@ -23,6 +23,21 @@ inputs = ["tag"]
 name = "wait"
 run = "while [ ! -e go-{tag} ]; do sleep 0.05; done"
 
+[command.chat]
+run = { pipeline = "chat" }
+
+[pipeline.chat]
+
+[[pipeline.chat.phase]]
+name = "talk"
+agent = "talker"
+
+[agent.talker]
+command = "oj-fake-agent --scenario SCENARIO"
+driver = "claude"
+prompt = "Say hello."
+env = { CLAUDE_CONFIG_DIR = "CLAUDEDIR" }
+
 [command.fragile]
 run = { pipeline = "fragile" }
 
@@ -40,7 +55,8 @@ let state: string;
 let link: string;
 let browser: Browser;
 let page: Page;
-const oj = (...args: string[]) => runOj(args, { cwd: project, env: { OJ_STATE_DIR: state } });
+const oj = (...args: string[]) =>
+  runOj(args, { cwd: project, env: { OJ_STATE_DIR: state, OJ_SESSION_TIMING: 'test' } });
 const card = (name: string, status: string) =>
   page.locator(`.column[data-status="${status}"] .card`, { hasText: name });
 
@@ -48,8 +64,16 @@ beforeAll(async () => {
   execFileSync(process.execPath, [join(REPO_ROOT, 'scripts', 'ensure-chromium.mjs')], {
     stdio: 'inherit',
   });
-  project = makeProject({ 'web.toml': RUNBOOK });
   state = mkdtempSync(join(tmpdir(), 'oj-dash-'));
+  const scenario = join(state, 'talker.toml');
+  writeFileSync(
+    scenario,
+    `[[turn]]\non = { contains = "ship it" }\nsteps = [{ say = "Shipping." }, { done = {} }]\n\n` +
+      `[[turn]]\non = "*"\nsteps = [{ say = "Hello from the fake agent." }, { idle = true }]\n`,
+  );
+  project = makeProject({
+    'web.toml': RUNBOOK.replace('SCENARIO', scenario).replace('CLAUDEDIR', join(state, 'claude')),
+  });
   link = (JSON.parse(oj('dashboard', '--no-open', '-o', 'json').stdout) as { link: string }).link;
   browser = await chromium.launch({
     executablePath: process.env.OJ_CHROMIUM || '/usr/bin/chromium',
@@ -97,6 +121,21 @@ describe('the dashboard', () => {
     await decision.locator('button[data-option="retry"]').click();
     await card('fragile', 'done').waitFor({ timeout: 15_000 });
     await page.locator('#decisions', { hasText: 'none' }).waitFor();
+  });
+
+  it("shows an agent's terminal live, and sends it a message from the page", async () => {
+    oj('run', 'chat');
+    const row = page.locator('.session', { hasText: 'chat' });
+    await row.waitFor({ timeout: 20_000 });
+    await page.locator('.session', { hasText: 'idle' }).waitFor({ timeout: 20_000 });
+    await row.locator('button[data-watch]').click();
+    await page
+      .locator('#terminal', { hasText: 'Hello from the fake agent.' })
+      .waitFor({ timeout: 15_000 });
+    await page.screenshot({ path: join(SHOTS, 'agent-terminal.png'), fullPage: true });
+    await page.fill('#say', 'ship it');
+    await page.click('#send');
+    await card('chat', 'done').waitFor({ timeout: 20_000 });
   });
 
   it('refuses the page and the API without the token', async () => {

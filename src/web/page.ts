@@ -20,6 +20,8 @@ export const DASHBOARD_PAGE = `<!doctype html>
   .decision button { margin-right: 6px; }
   #events { font: 12px ui-monospace, monospace; max-height: 240px; overflow: auto; white-space: pre; }
   #status { font-size: 12px; opacity: .7; }
+  .session { margin-bottom: 4px; }
+  #terminal { margin: 8px 0; }
 </style>
 </head>
 <body>
@@ -27,6 +29,14 @@ export const DASHBOARD_PAGE = `<!doctype html>
 <div id="board"></div>
 <h2>Decisions</h2>
 <div id="decisions"><p>none</p></div>
+<h2>Agents</h2>
+<div id="sessions"><p>none</p></div>
+<div id="terminal-box" hidden>
+  <div id="terminal-title"></div>
+  <div id="terminal"></div>
+  <input id="say" placeholder="a message for the agent" size="60">
+  <button id="send">Send</button> <button id="nudge">Nudge</button>
+</div>
 <h2>Events</h2>
 <div id="events"></div>
 <script>
@@ -70,10 +80,56 @@ export const DASHBOARD_PAGE = `<!doctype html>
         return button;
       })))));
   }
+  async function renderSessions() {
+    const sessions = await api('/api/sessions');
+    const box = document.getElementById('sessions');
+    if (!sessions.length) return box.replaceChildren(el('p', {}, 'none'));
+    box.replaceChildren(...sessions.map((s) => {
+      const button = el('button', { 'data-watch': s.id }, 'watch');
+      button.onclick = () => watch(s.id);
+      return el('div', { class: 'session', 'data-session': s.id },
+        s.id + ' · ' + s.pipelineName + ' · ' + s.phase + ' · ' + s.state + ' · ' + s.health + ' ', button);
+    }));
+  }
+  // A read-only terminal on one agent (xterm.js, served by the daemon), with send and nudge.
+  let term = null, termSocket = null, watching = null;
+  const loadXterm = () => new Promise((resolve, reject) => {
+    if (window.Terminal) return resolve();
+    const css = el('link', { rel: 'stylesheet', href: '/assets/xterm.css?token=' + encodeURIComponent(token) });
+    const js = el('script', { src: '/assets/xterm.js?token=' + encodeURIComponent(token) });
+    js.onload = resolve;
+    js.onerror = reject;
+    document.head.append(css, js);
+  });
+  async function watch(id) {
+    await loadXterm();
+    watching = id;
+    document.getElementById('terminal-box').hidden = false;
+    document.getElementById('terminal-title').textContent = 'agent ' + id;
+    termSocket?.close();
+    term?.dispose();
+    term = new window.Terminal({ disableStdin: true, cols: 100, rows: 24, scrollback: 500 });
+    term.open(document.getElementById('terminal'));
+    termSocket = new WebSocket((location.protocol === 'https:' ? 'wss://' : 'ws://') + location.host + '/api/sessions/' + encodeURIComponent(id) + '/terminal?token=' + encodeURIComponent(token));
+    termSocket.onmessage = (m) => {
+      const f = JSON.parse(m.data);
+      if (f.type === 'screen') { term.reset(); term.resize(f.cols, f.rows); term.write(f.data); }
+      else if (f.type === 'output') term.write(f.data);
+      else if (f.type === 'error') term.write('\\r\\n[' + f.message + ']\\r\\n');
+    };
+  }
+  const act = (what) => {
+    const text = document.getElementById('say').value;
+    const body = what === 'send' ? { text } : (text ? { message: text } : {});
+    api('/api/sessions/' + encodeURIComponent(watching) + '/' + what, { method: 'POST', body: JSON.stringify(body) })
+      .then(() => { document.getElementById('say').value = ''; }, alert);
+  };
+  document.getElementById('send').onclick = () => act('send');
+  document.getElementById('nudge').onclick = () => act('nudge');
   let pending = null;
   function refresh() {
     clearTimeout(pending);
-    pending = setTimeout(() => Promise.all([renderBoard(), renderDecisions()]).catch((e) => {
+    pending = setTimeout(() => Promise.all([renderBoard(), renderDecisions(), renderSessions()]).catch((e) => {
       document.getElementById('status').textContent = String(e.message || e);
     }), 50);
   }

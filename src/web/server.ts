@@ -4,7 +4,12 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { WebSocketServer } from 'ws';
+import type { WebSocket } from 'ws';
+import { connectSession } from '../session/index.js';
+import type { SessionClient } from '../session/index.js';
 import { METHODS } from '../wire/index.js';
 import { DASHBOARD_PAGE } from './page.js';
 
@@ -171,6 +176,69 @@ export const ROUTES: Route[] = [
 
 const MAX_BODY = 1 << 20;
 
+/** Browser assets served from the installed packages (nothing is fetched from the network). */
+const ASSETS: Record<string, { module: string; type: string }> = {
+  '/assets/xterm.js': { module: '@xterm/xterm/lib/xterm.js', type: 'text/javascript' },
+  '/assets/xterm.css': { module: '@xterm/xterm/css/xterm.css', type: 'text/css' },
+};
+
+function serveAsset(res: ServerResponse, asset: { module: string; type: string }): void {
+  try {
+    const path = createRequire(import.meta.url).resolve(asset.module);
+    res.writeHead(200, { 'content-type': asset.type, 'cache-control': 'max-age=3600' });
+    res.end(readFileSync(path));
+  } catch (err) {
+    send(res, 500, {
+      error: { code: 'MISSING_ASSET', message: `${asset.module}: ${String(err)}` },
+    });
+  }
+}
+
+/**
+ * A read-only view of an agent's terminal: the screen as it is (serialized ANSI), then every
+ * output chunk, straight from its session host. The PTY is not resized for the viewer.
+ */
+async function watchTerminal(deps: WebServerDeps, id: string, ws: WebSocket): Promise<void> {
+  const fail = (message: string) => {
+    ws.send(JSON.stringify({ type: 'error', message }));
+    ws.close();
+  };
+  const info = deps.handlers['session.attach-info'];
+  let client: SessionClient;
+  try {
+    const { socket } = (await info?.({ id } as never, {
+      signal: new AbortController().signal,
+      push: () => undefined,
+    })) as { socket: string };
+    client = await connectSession(socket, { timeoutMs: 5_000 });
+  } catch (err) {
+    return fail(err instanceof Error ? err.message : String(err));
+  }
+  ws.on('close', () => client.close());
+  client.onClose(() => ws.close());
+  try {
+    const screen = await client.screen('ansi');
+    ws.send(
+      JSON.stringify({
+        type: 'screen',
+        data: screen.ansi ?? screen.lines.join('\r\n'),
+        cols: screen.cols,
+        rows: screen.rows,
+      }),
+    );
+    await client.subscribe(
+      undefined,
+      (frame) => {
+        if (frame.type === 'output' && ws.readyState === ws.OPEN)
+          ws.send(JSON.stringify({ type: 'output', data: frame.data }));
+      },
+      { topics: ['output'] },
+    );
+  } catch (err) {
+    fail(err instanceof Error ? err.message : String(err));
+  }
+}
+
 /** Starts the server on 127.0.0.1 (`port` 0 picks a free one) with a fresh random token. */
 export async function startWebServer(deps: WebServerDeps, port = 0): Promise<WebServer> {
   const token = randomBytes(24).toString('hex');
@@ -197,15 +265,25 @@ export async function startWebServer(deps: WebServerDeps, port = 0): Promise<Web
       });
       return void res.end(DASHBOARD_PAGE);
     }
+    const asset = req.method === 'GET' ? ASSETS[url.pathname] : undefined;
+    if (asset) return serveAsset(res, asset);
     void api(deps, req, res, url);
   });
   const wss = new WebSocketServer({ noServer: true, maxPayload: 64 * 1024 });
   server.on('upgrade', (req, socket, head) => {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
-    if (url.pathname !== '/api/stream' || !authorized(req, url)) {
+    const terminal = /^\/api\/sessions\/([^/]+)\/terminal$/.exec(url.pathname);
+    if ((url.pathname !== '/api/stream' && !terminal) || !authorized(req, url)) {
       socket.end('HTTP/1.1 401 Unauthorized\r\n\r\n');
       return;
     }
+    if (terminal)
+      return wss.handleUpgrade(
+        req,
+        socket,
+        head,
+        (ws) => void watchTerminal(deps, decodeURIComponent(terminal[1] as string), ws),
+      );
     wss.handleUpgrade(req, socket, head, (ws) => {
       const stop = deps.subscribe((event) => {
         if (ws.readyState === ws.OPEN && ws.bufferedAmount < 1 << 22)
