@@ -112,6 +112,25 @@ describe('the dashboard', () => {
     await page.screenshot({ path: join(SHOTS, 'board-done.png'), fullPage: true });
   });
 
+  it('opens a pipeline page: phase timeline, log, and its machine with the current state lit', async () => {
+    oj('run', 'hold', 'b');
+    await card('hold-b', 'running').waitFor({ timeout: 15_000 });
+    await card('hold-b', 'running').click();
+    await page.locator('#pipeline-title', { hasText: 'hold-b' }).waitFor();
+    await page.locator('#timeline tr[data-phase="wait"]', { hasText: 'running' }).waitFor();
+    const lit = page.locator(
+      '#diagram svg g.node polygon[fill="#ffd54f"], #diagram svg g.node path[fill="#ffd54f"]',
+    );
+    await lit.first().waitFor({ timeout: 15_000 });
+    expect(await page.locator('#diagram svg g.node', { hasText: 'wait' }).count()).toBeGreaterThan(
+      0,
+    );
+    await page.screenshot({ path: join(SHOTS, 'pipeline-page.png'), fullPage: true });
+    writeFileSync(join(project, 'go-b'), '');
+    await page.locator('#pipeline-title', { hasText: 'done' }).waitFor({ timeout: 15_000 });
+    await page.locator('#timeline tr[data-phase="wait"]', { hasText: 'done' }).waitFor();
+  });
+
   it('resolves a decision from the page, which resumes the pipeline', async () => {
     oj('run', 'fragile');
     const decision = page.locator('.decision', { hasText: 'fragile' });

@@ -114,7 +114,7 @@ export async function graphCommand(name: string, opts: { format: 'dot' | 'json' 
       EXIT.usage,
     );
   }
-  const { toGraph, toDot } = await import('./graph.js');
+  const { toGraph, toDot } = await import('../machines/index.js');
   const graph = toGraph(def);
   process.stdout.write(
     opts.format === 'json' ? `${JSON.stringify(graph, null, 2)}\n` : toDot(graph),

@@ -206,3 +206,5 @@ export type {
   SessionRef,
 } from './agent.context.js';
 export { isPrintMode } from './agent.policy.js';
+export { toDot, toGraph } from './graph.js';
+export type { GraphEdge, GraphNode, PipelineGraph } from './graph.js';

@@ -22,11 +22,22 @@ export const DASHBOARD_PAGE = `<!doctype html>
   #status { font-size: 12px; opacity: .7; }
   .session { margin-bottom: 4px; }
   #terminal { margin: 8px 0; }
+  .card { cursor: pointer; }
+  #pipeline { border: 1px solid rgba(127,127,127,.4); border-radius: 6px; padding: 8px 12px; margin-top: 12px; }
+  #timeline td { padding: 2px 12px 2px 0; font-size: 13px; }
+  #diagram svg { max-width: 100%; height: auto; }
+  #log { font: 12px ui-monospace, monospace; max-height: 240px; overflow: auto; background: rgba(127,127,127,.08); padding: 6px; }
 </style>
 </head>
 <body>
 <h1>oj <span id="status">connecting…</span></h1>
 <div id="board"></div>
+<div id="pipeline" hidden>
+  <h2 id="pipeline-title"></h2>
+  <table id="timeline"></table>
+  <div id="diagram"></div>
+  <pre id="log"></pre>
+</div>
 <h2>Decisions</h2>
 <div id="decisions"><p>none</p></div>
 <h2>Agents</h2>
@@ -61,8 +72,10 @@ export const DASHBOARD_PAGE = `<!doctype html>
     board.replaceChildren(...STATUSES.map((status) => {
       const column = el('div', { class: 'column', 'data-status': status }, el('h3', {}, status));
       for (const p of pipelines.filter((x) => x.status === status)) {
-        column.append(el('div', { class: 'card', 'data-pipeline': p.id },
-          el('div', {}, p.name), el('div', { class: 'phase' }, p.phase || '')));
+        const card = el('div', { class: 'card', 'data-pipeline': p.id },
+          el('div', {}, p.name), el('div', { class: 'phase' }, p.phase || ''));
+        card.onclick = () => { selected = p.id; renderPipeline(); };
+        column.append(card);
       }
       return column;
     }));
@@ -79,6 +92,32 @@ export const DASHBOARD_PAGE = `<!doctype html>
           { method: 'POST', body: JSON.stringify({ option }) }).then(refresh, alert);
         return button;
       })))));
+  }
+  // The selected pipeline: phase timeline with durations, its machine with the current state
+  // highlighted (Graphviz in the browser, served by the daemon), and the end of its log.
+  let selected = null, viz = null;
+  const loadViz = () => new Promise((resolve, reject) => {
+    if (window.Viz) return resolve();
+    const js = el('script', { src: '/assets/viz.js?token=' + encodeURIComponent(token) });
+    js.onload = resolve;
+    js.onerror = reject;
+    document.head.append(js);
+  });
+  const seconds = (ms) => (ms / 1000).toFixed(1) + ' s';
+  async function renderPipeline() {
+    if (!selected) return;
+    const id = encodeURIComponent(selected);
+    const [p, graph, log] = await Promise.all([api('/api/pipelines/' + id), api('/api/pipelines/' + id + '/graph'), api('/api/pipelines/' + id + '/log')]);
+    document.getElementById('pipeline').hidden = false;
+    document.getElementById('pipeline-title').textContent = p.name + ' · ' + p.status + (p.phase ? ' · ' + p.phase : '');
+    document.getElementById('timeline').replaceChildren(...p.history.map((h) => el('tr', { 'data-phase': h.phase },
+      el('td', {}, h.phase + (h.visit > 1 ? ' (visit ' + h.visit + ')' : '')),
+      el('td', {}, h.outcome || 'running'),
+      el('td', {}, seconds((h.endedAt || Date.now()) - h.enteredAt)))));
+    document.getElementById('log').textContent = log.text;
+    await loadViz();
+    viz = viz || await window.Viz.instance();
+    document.getElementById('diagram').replaceChildren(viz.renderSVGElement(graph.dot));
   }
   async function renderSessions() {
     const sessions = await api('/api/sessions');
@@ -129,7 +168,7 @@ export const DASHBOARD_PAGE = `<!doctype html>
   let pending = null;
   function refresh() {
     clearTimeout(pending);
-    pending = setTimeout(() => Promise.all([renderBoard(), renderDecisions(), renderSessions()]).catch((e) => {
+    pending = setTimeout(() => Promise.all([renderBoard(), renderDecisions(), renderSessions(), renderPipeline()]).catch((e) => {
       document.getElementById('status').textContent = String(e.message || e);
     }), 50);
   }

@@ -6,6 +6,7 @@ import { createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import { WebSocketServer } from 'ws';
 import type { WebSocket } from 'ws';
 import { connectSession } from '../session/index.js';
@@ -65,6 +66,18 @@ export const ROUTES: Route[] = [
     method: 'GET',
     pattern: /^\/api\/pipelines\/([^/]+)$/,
     call: 'pipeline.show',
+    params: (m) => ({ id: m[1] }),
+  },
+  {
+    method: 'GET',
+    pattern: /^\/api\/pipelines\/([^/]+)\/graph$/,
+    call: 'pipeline.graph',
+    params: (m) => ({ id: m[1] }),
+  },
+  {
+    method: 'GET',
+    pattern: /^\/api\/pipelines\/([^/]+)\/log$/,
+    call: 'pipeline.log',
     params: (m) => ({ id: m[1] }),
   },
   {
@@ -177,14 +190,20 @@ export const ROUTES: Route[] = [
 const MAX_BODY = 1 << 20;
 
 /** Browser assets served from the installed packages (nothing is fetched from the network). */
-const ASSETS: Record<string, { module: string; type: string }> = {
+const ASSETS: Record<string, { module: string; type: string; file?: string }> = {
   '/assets/xterm.js': { module: '@xterm/xterm/lib/xterm.js', type: 'text/javascript' },
   '/assets/xterm.css': { module: '@xterm/xterm/css/xterm.css', type: 'text/css' },
+  // Graphviz compiled to wasm, as a browser global (`Viz`); beside the package's main file.
+  '/assets/viz.js': { module: '@viz-js/viz', file: 'viz-global.js', type: 'text/javascript' },
 };
 
-function serveAsset(res: ServerResponse, asset: { module: string; type: string }): void {
+function serveAsset(
+  res: ServerResponse,
+  asset: { module: string; type: string; file?: string },
+): void {
   try {
-    const path = createRequire(import.meta.url).resolve(asset.module);
+    const main = createRequire(import.meta.url).resolve(asset.module);
+    const path = asset.file ? join(dirname(main), asset.file) : main;
     res.writeHead(200, { 'content-type': asset.type, 'cache-control': 'max-age=3600' });
     res.end(readFileSync(path));
   } catch (err) {

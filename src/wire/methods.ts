@@ -81,6 +81,10 @@ const AGENT_METHODS = {
       })
       .strict(),
   ),
+  'pipeline.graph': defineMethod(z.object({ id }).strict()),
+  'pipeline.log': defineMethod(
+    z.object({ id, bytes: z.number().int().min(1).max(1_048_576).optional() }).strict(),
+  ),
   'dashboard.start': defineMethod(
     z.object({ port: z.number().int().min(0).max(65_535).optional() }).strict(),
   ),

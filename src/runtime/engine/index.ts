@@ -15,6 +15,7 @@ import { createEngineHandlers } from './handlers.js';
 import { createAgentHandlers } from './agent-handlers.js';
 import { createWorkspaceHandlers } from './workspace-handlers.js';
 import { createPruneHandlers } from './prune-handlers.js';
+import { createInspectHandlers } from './inspect-handlers.js';
 import { killAllSessions } from '../../session/index.js';
 import { startWebServer } from '../../web/index.js';
 import type { WebServer } from '../../web/index.js';
@@ -81,6 +82,7 @@ export async function createEngineServices(options: EngineServicesOptions): Prom
     ...createAgentHandlers(engine, () => clock.now()),
     ...createWorkspaceHandlers(engine, options.stateDir),
     ...createPruneHandlers(engine, options.stateDir, () => clock.now()),
+    ...createInspectHandlers(engine, options.stateDir),
     // `oj dashboard`: the HTTP API and dashboard, started on first request, on 127.0.0.1 only.
     'dashboard.start': async (p: { port?: number }) => {
       web ??= startWebServer(

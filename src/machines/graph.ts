@@ -1,8 +1,8 @@
-// `oj runbook graph`: a pipeline's generated state machine as JSON (nodes, edges) or Graphviz dot,
-// read from the real machine with @xstate/graph so the picture is exactly what runs.
+// A pipeline's generated state machine as JSON (nodes, edges) or Graphviz dot, read from the real
+// machine with @xstate/graph so the picture is exactly what runs (`oj runbook graph`, dashboard).
 import { toDirectedGraph } from '@xstate/graph';
 import type { DirectedGraphNode } from '@xstate/graph';
-import { createPipelineMachine } from '../machines/index.js';
+import { createPipelineMachine } from './pipeline.machine.js';
 import type { PipelineDef } from '../runbook/index.js';
 
 export interface GraphNode {
@@ -55,7 +55,8 @@ export function toGraph(def: PipelineDef): PipelineGraph {
 }
 
 /** Graphviz dot: compound states become clusters, final states double circles. */
-export function toDot(graph: PipelineGraph): string {
+export function toDot(graph: PipelineGraph, options: { highlight?: string[] } = {}): string {
+  const lit = new Set(options.highlight ?? []);
   const q = (s: string) => JSON.stringify(s);
   const children = new Map<string | null, GraphNode[]>();
   for (const n of graph.nodes) children.set(n.parent, [...(children.get(n.parent) ?? []), n]);
@@ -78,8 +79,9 @@ export function toDot(graph: PipelineGraph): string {
         emit(n.id, `${indent}  `);
         lines.push(`${indent}}`);
       } else {
+        const mark = lit.has(n.id) ? ', style="rounded,filled", fillcolor="#ffd54f"' : '';
         lines.push(
-          `${indent}${q(n.id)} [label=${q(n.label)}${n.type === 'final' ? ', shape=doublecircle' : ''}];`,
+          `${indent}${q(n.id)} [label=${q(n.label)}${n.type === 'final' ? ', shape=doublecircle' : ''}${mark}];`,
         );
       }
     }
