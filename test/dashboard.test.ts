@@ -21,7 +21,12 @@ inputs = ["tag"]
 
 [[pipeline.hold.phase]]
 name = "wait"
+lock = "gate"
 run = "while [ ! -e go-{tag} ]; do sleep 0.05; done"
+
+[lock.gate]
+
+[queue.todo]
 
 [command.chat]
 run = { pipeline = "chat" }
@@ -129,6 +134,23 @@ describe('the dashboard', () => {
     writeFileSync(join(project, 'go-b'), '');
     await page.locator('#pipeline-title', { hasText: 'done' }).waitFor({ timeout: 15_000 });
     await page.locator('#timeline tr[data-phase="wait"]', { hasText: 'done' }).waitFor();
+  });
+
+  it('shows queues with their items and dependency graph, and who holds a lock', async () => {
+    oj('queue', 'add', 'todo', '--id', 'first', 'x=1');
+    oj('queue', 'add', 'todo', '--id', 'second', '--after', 'first', 'x=2');
+    oj('run', 'hold', 'c');
+    const queue = page.locator('.queue[data-queue="todo"]');
+    await queue
+      .locator('li[data-item="second"]', { hasText: 'after first' })
+      .waitFor({ timeout: 15_000 });
+    await queue.locator('.deps svg g.edge').first().waitFor();
+    await page
+      .locator('.lock[data-lock="gate"]', { hasText: 'held by' })
+      .waitFor({ timeout: 15_000 });
+    await page.screenshot({ path: join(SHOTS, 'queues-locks.png'), fullPage: true });
+    writeFileSync(join(project, 'go-c'), '');
+    await page.locator('.lock[data-lock="gate"]', { hasText: 'free' }).waitFor({ timeout: 15_000 });
   });
 
   it('resolves a decision from the page, which resumes the pipeline', async () => {

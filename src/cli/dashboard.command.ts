@@ -1,6 +1,7 @@
 // `oj dashboard`: makes the daemon serve the dashboard and HTTP API on 127.0.0.1, prints the URL
 // with its access token, and opens it when there is a desktop to open it on.
 import { spawn } from 'node:child_process';
+import { findProjectRoot } from '../runtime/index.js';
 import { call } from './call.js';
 import { printJson } from './output.js';
 
@@ -12,13 +13,16 @@ export async function dashboardCommand(opts: {
   const result = await call<{ url: string; token: string; link: string }>('dashboard.start', {
     ...(opts.port ? { port: Number(opts.port) } : {}),
   });
-  if (opts.output === 'json') return printJson(result);
-  process.stdout.write(`${result.link}\n`);
+  // Opened from a project, the page also shows that project's queues, locks and semaphores.
+  const root = findProjectRoot(process.cwd());
+  const link = root ? `${result.link}&project=${encodeURIComponent(root)}` : result.link;
+  if (opts.output === 'json') return printJson({ ...result, link });
+  process.stdout.write(`${link}\n`);
   const desktop =
     process.platform === 'darwin' || !!process.env.DISPLAY || !!process.env.WAYLAND_DISPLAY;
   if (opts.open && desktop && process.stdout.isTTY) {
     const opener = process.platform === 'darwin' ? 'open' : 'xdg-open';
-    spawn(opener, [result.link], { stdio: 'ignore', detached: true })
+    spawn(opener, [link], { stdio: 'ignore', detached: true })
       .on('error', () => undefined)
       .unref();
   }

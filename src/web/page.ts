@@ -40,6 +40,10 @@ export const DASHBOARD_PAGE = `<!doctype html>
 </div>
 <h2>Decisions</h2>
 <div id="decisions"><p>none</p></div>
+<h2>Queues</h2>
+<div id="queues"><p>none</p></div>
+<h2>Locks and semaphores</h2>
+<div id="resources"><p>none</p></div>
 <h2>Agents</h2>
 <div id="sessions"><p>none</p></div>
 <div id="terminal-box" hidden>
@@ -68,6 +72,7 @@ export const DASHBOARD_PAGE = `<!doctype html>
   };
   async function renderBoard() {
     const pipelines = await api('/api/pipelines');
+    for (const p of pipelines) projects.add(p.project);
     const board = document.getElementById('board');
     board.replaceChildren(...STATUSES.map((status) => {
       const column = el('div', { class: 'column', 'data-status': status }, el('h3', {}, status));
@@ -119,6 +124,41 @@ export const DASHBOARD_PAGE = `<!doctype html>
     viz = viz || await window.Viz.instance();
     document.getElementById('diagram').replaceChildren(viz.renderSVGElement(graph.dot));
   }
+  // Projects seen on the board, plus the one oj dashboard was opened from.
+  const projects = new Set([new URLSearchParams(location.search).get('project')].filter(Boolean));
+  const perProject = async (path) => (await Promise.all([...projects].map((p) =>
+    api(path + '?project=' + encodeURIComponent(p)).catch(() => [])))).flat();
+  async function renderQueues() {
+    const queues = await perProject('/api/queues');
+    const box = document.getElementById('queues');
+    if (!queues.length) return box.replaceChildren(el('p', {}, 'none'));
+    await loadViz().catch(() => null);
+    viz = viz || (window.Viz ? await window.Viz.instance() : null);
+    box.replaceChildren(...queues.map((q) => {
+      const counts = Object.entries(q.counts).filter(([, n]) => n).map(([k, n]) => n + ' ' + k).join(', ') || 'empty';
+      const items = el('ul', {}, ...q.items.map((i) => el('li', { 'data-item': i.id },
+        i.id + ' · ' + i.status + (i.after.length ? ' · after ' + i.after.join(', ') : '') + (i.pipeline ? ' · ' + i.pipeline : ''))));
+      const section = el('div', { class: 'queue', 'data-queue': q.name }, el('strong', {}, q.name), ' ' + counts, items);
+      const deps = q.items.filter((i) => i.after.length);
+      if (deps.length && viz) {
+        const dot = 'digraph deps { rankdir=LR; node [shape=box, style=rounded, fontname="Helvetica"];' +
+          q.items.map((i) => JSON.stringify(i.id) + ' [label=' + JSON.stringify(i.id + '\\n' + i.status) + '];').join('') +
+          deps.flatMap((i) => i.after.map((a) => JSON.stringify(a) + ' -> ' + JSON.stringify(i.id) + ';')).join('') + '}';
+        section.append(el('div', { class: 'deps' }, viz.renderSVGElement(dot)));
+      }
+      return section;
+    }));
+  }
+  async function renderResources() {
+    const [locks, sems] = await Promise.all([perProject('/api/locks'), perProject('/api/semaphores')]);
+    const box = document.getElementById('resources');
+    if (!locks.length && !sems.length) return box.replaceChildren(el('p', {}, 'none'));
+    box.replaceChildren(
+      ...locks.map((l) => el('div', { class: 'lock', 'data-lock': l.name }, 'lock ' + l.name + ': ' +
+        (l.holder ? 'held by ' + l.holder.pipeline : 'free') + (l.waiting.length ? ' · waiting: ' + l.waiting.join(', ') : ''))),
+      ...sems.map((s) => el('div', { class: 'semaphore', 'data-semaphore': s.name }, 'semaphore ' + s.name + ': ' + s.used + '/' + s.max +
+        (s.holders.length ? ' · held by ' + s.holders.map((h) => h.pipeline || h.owner || JSON.stringify(h)).join(', ') : ''))));
+  }
   async function renderSessions() {
     const sessions = await api('/api/sessions');
     const box = document.getElementById('sessions');
@@ -168,7 +208,7 @@ export const DASHBOARD_PAGE = `<!doctype html>
   let pending = null;
   function refresh() {
     clearTimeout(pending);
-    pending = setTimeout(() => Promise.all([renderBoard(), renderDecisions(), renderSessions(), renderPipeline()]).catch((e) => {
+    pending = setTimeout(() => renderBoard().then(() => Promise.all([renderDecisions(), renderSessions(), renderPipeline(), renderQueues(), renderResources()])).catch((e) => {
       document.getElementById('status').textContent = String(e.message || e);
     }), 50);
   }
