@@ -62,6 +62,30 @@ run = "exit 1"
 on_fail = "escalate"
 
 [queue.tasks]
+
+[command.retryable]
+run = { pipeline = "retryable" }
+
+[pipeline.retryable]
+
+[[pipeline.retryable.phase]]
+name = "try"
+run = "test -f fixed"
+
+[command.chat]
+run = { pipeline = "chat" }
+
+[pipeline.chat]
+
+[[pipeline.chat.phase]]
+name = "talk"
+agent = "talker"
+
+[agent.talker]
+command = "oj-fake-agent --scenario SCENARIO"
+driver = "claude"
+prompt = "Say hello."
+env = { CLAUDE_CONFIG_DIR = "CLAUDEDIR" }
 `;
 
 const TOOLS = [
@@ -103,7 +127,7 @@ const env = () => {
   const clean: Record<string, string> = {};
   for (const [k, v] of Object.entries(process.env))
     if (v !== undefined && !k.startsWith('OJ_')) clean[k] = v;
-  return { ...clean, NO_COLOR: '1', OJ_STATE_DIR: state };
+  return { ...clean, NO_COLOR: '1', OJ_STATE_DIR: state, OJ_SESSION_TIMING: 'test' };
 };
 const call = (name: string, args: Record<string, unknown> = {}) =>
   client.callTool({ name, arguments: args });
@@ -121,8 +145,16 @@ const start = async (command: string, args: string[]) =>
   (await ok<{ id: string; name: string }>('run_command', { command, args })).id;
 
 beforeAll(async () => {
-  project = makeProject({ 'mcp.toml': RUNBOOK });
   state = mkdtempSync(join(tmpdir(), 'oj-state-'));
+  const scenario = join(state, 'talker.toml');
+  writeFileSync(
+    scenario,
+    `[[turn]]\non = { contains = "ship it" }\nsteps = [{ done = {} }]\n\n` +
+      `[[turn]]\non = "*"\nsteps = [{ say = "Hello over MCP." }, { idle = true }]\n`,
+  );
+  project = makeProject({
+    'mcp.toml': RUNBOOK.replace('SCENARIO', scenario).replace('CLAUDEDIR', join(state, 'claude')),
+  });
   const transport = new StdioClientTransport({
     command: process.execPath,
     args: [OJ_BIN, 'mcp'],
@@ -264,6 +296,35 @@ describe('oj mcp', () => {
     await waitFor(async () => (await show(id)).status === 'cancelled', `${id} to be cancelled`);
     const { decisions } = await ok<{ decisions: { pipeline: string }[] }>('list_decisions');
     expect(decisions.map((d) => d.pipeline)).not.toContain(id);
+  });
+
+  it('lists the runbook commands with their usage', async () => {
+    const { commands } = await ok<{ commands: { name: string }[] }>('list_commands');
+    expect(commands.map((c) => c.name)).toEqual(expect.arrayContaining(['greet', 'build', 'chat']));
+  });
+
+  it('resumes a failed pipeline once its cause is fixed', async () => {
+    const id = await start('retryable', []);
+    await waitFor(async () => (await show(id)).status === 'failed', `${id} to fail`);
+    writeFileSync(join(project, 'fixed'), '');
+    await ok('resume_pipeline', { id });
+    await waitFor(async () => (await show(id)).status === 'done', `${id} to finish`);
+  });
+
+  it('lists agent sessions, peeks at one, and sends it a message that finishes its phase', async () => {
+    const id = await start('chat', []);
+    const session = await waitFor(async () => {
+      const { sessions } = await ok<{
+        sessions: { id: string; pipeline: string; state: string }[];
+      }>('list_sessions');
+      return sessions.find((s) => s.pipeline === id && s.state === 'idle');
+    }, 'the agent to go idle');
+    const screen = await ok<{ lines: string[] }>('peek_session', { id: session.id });
+    expect(screen.lines.join('\n')).toContain('Hello over MCP.');
+    await ok('send_message', { id, message: 'ship it' });
+    await waitFor(async () => (await show(id)).status === 'done', `${id} to finish`);
+    const bad = await call('peek_session', { id: 'ag-nope' });
+    expect(bad.isError).toBe(true);
   });
 
   it('deletes a finished pipeline and refuses a running one', async () => {
