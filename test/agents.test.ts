@@ -147,6 +147,22 @@ steps = [{ say = "On it." }, { write = "result.txt", content = "fixed" }, { done
     expect(readFileSync(join(env.project, 'result.txt'), 'utf8')).toBe('fixed');
     const prompt = env.traceOf().find((t) => t.kind === 'prompt' || t.type === 'prompt');
     expect(JSON.stringify(prompt)).toContain('implement the thing');
+    // The agent gets its own run's context and nothing of the daemon's beyond it.
+    const started = env.traceOf().find((t) => t.type === 'start') as {
+      env: Record<string, string>;
+    };
+    expect(Object.keys(started.env).sort()).toEqual([
+      'OJ_EPOCH',
+      'OJ_HOOK_TOKEN',
+      'OJ_PHASE',
+      'OJ_PIPELINE',
+      'OJ_PROJECT',
+      'OJ_SESSION_SOCK',
+      'OJ_SESSION_TIMING',
+      'OJ_STATE_DIR',
+      'OJ_WORKSPACE',
+    ]);
+    expect(started.env.OJ_EPOCH).toMatch(/^ag-.+#1$/);
     expect(env.status(id).phase).toBe('check');
   });
 

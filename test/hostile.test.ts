@@ -1,0 +1,140 @@
+// Hostile input through the real binary: shell metacharacters, template syntax and path traversal
+// in queue items and pipeline inputs arrive as data and never run; fuzzed request frames and
+// method params get structured errors while the daemon keeps serving; agents' environments carry
+// no daemon credentials.
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import fc from 'fast-check';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { WebSocket } from 'ws';
+import { makeProject, runOj } from './helpers/oj.js';
+import { waitFor } from './helpers/wait.js';
+
+const RUNBOOK = `
+[command.echo]
+args = "<value>"
+run = { pipeline = "echo" }
+
+[pipeline.echo]
+inputs = ["value"]
+
+[[pipeline.echo.phase]]
+name = "write"
+run = "printf '%s\\\\n' {value} >> values.txt"
+
+[queue.items]
+
+[worker.eater]
+queue = "items"
+handler = "pipeline.eat"
+concurrency = 2
+
+[pipeline.eat]
+inputs = ["value"]
+
+[[pipeline.eat.phase]]
+name = "write"
+run = "printf '%s\\\\n' {value} >> items.txt"
+`;
+
+let project: string;
+let state: string;
+const oj = (...args: string[]) => runOj(args, { cwd: project, env: { OJ_STATE_DIR: state } });
+const read = (file: string) =>
+  existsSync(join(project, file)) ? readFileSync(join(project, file), 'utf8') : '';
+
+beforeAll(() => {
+  project = makeProject({ 'hostile.toml': RUNBOOK });
+  state = mkdtempSync(join(tmpdir(), 'oj-hostile-'));
+});
+
+afterAll(() => {
+  oj('daemon', 'stop', '--kill');
+});
+
+/** Values that would run something, or reach outside, if they were ever treated as code. */
+const hostile = (dir: string) => [
+  `'; touch ${dir}/pwned-1; echo '`,
+  `$(touch ${dir}/pwned-2)`,
+  `\`touch ${dir}/pwned-3\``,
+  `"; touch ${dir}/pwned-4; echo "`,
+  '{{ 7 * 7 }} {% raw %} {value}',
+  '../../etc/passwd',
+  'line one\nline two; touch pwned-5',
+];
+
+describe('hostile input', () => {
+  it('keeps shell, template and path syntax in inputs and queue items as data', async () => {
+    const values = hostile(project);
+    for (const value of values) expect(oj('run', 'echo', value).code).toBe(0);
+    oj('worker', 'start', 'eater');
+    values.forEach((value, i) =>
+      expect(oj('queue', 'add', 'items', `value=${value}`, '--id', `v${i}`).code).toBe(0),
+    );
+    await waitFor(
+      () => read('values.txt').split('\n').length > values.length,
+      'every pipeline to write',
+    );
+    await waitFor(
+      () => read('items.txt').split('\n').length > values.length,
+      'every item to be eaten',
+    );
+    const lines = (file: string) => read(file).trimEnd().split('\n').sort();
+    const expected = values.flatMap((v) => v.split('\n')).sort();
+    expect(lines('values.txt')).toEqual(expected);
+    expect(lines('items.txt')).toEqual(expected);
+    for (let i = 1; i <= 5; i++) expect(existsSync(join(project, `pwned-${i}`))).toBe(false);
+    // The journal still reads back: every pipeline listed and done.
+    const list = JSON.parse(oj('pipeline', 'list', '-o', 'json').stdout) as { status: string }[];
+    expect(list).toHaveLength(values.length * 2);
+    expect(list.every((p) => p.status === 'done')).toBe(true);
+  });
+
+  it('answers fuzzed frames and method params with structured errors, and keeps serving', async () => {
+    const { socket } = JSON.parse(oj('daemon', 'status', '-o', 'json').stdout) as {
+      socket: string;
+    };
+    const replies: Record<string, unknown>[] = [];
+    const ws = new WebSocket('ws://ojd/', { createConnection: () => connect(socket) });
+    ws.on('message', (d) => replies.push(JSON.parse(String(d)) as Record<string, unknown>));
+    ws.on('error', () => undefined);
+    await new Promise((resolve) => ws.once('open', resolve));
+    const methods = [
+      'pipeline.show',
+      'queue.add',
+      'session.send',
+      'decision.resolve',
+      'prune',
+      'emit',
+    ];
+    let sent = 0;
+    fc.assert(
+      fc.property(
+        fc.oneof(
+          fc.string({ maxLength: 200 }),
+          fc.jsonValue({ maxDepth: 4 }).map((v) => JSON.stringify(v)),
+          fc
+            .record({ method: fc.constantFrom(...methods), params: fc.jsonValue({ maxDepth: 3 }) })
+            .map((r) => JSON.stringify({ type: 'request', id: 1_000 + sent, ...r })),
+        ),
+        (frame) => {
+          ws.send(frame);
+          sent++;
+        },
+      ),
+      { numRuns: 300, seed: 42 },
+    );
+    await waitFor(
+      () => replies.length >= sent + 1 || ws.readyState !== ws.OPEN,
+      'replies to every frame',
+      15_000,
+    );
+    for (const reply of replies.slice(1))
+      expect(reply.type === 'error' || reply.ok === false || reply.ok === true).toBe(true);
+    ws.terminate();
+    expect(oj('daemon', 'status').code).toBe(0);
+    expect(oj('pipeline', 'list').code).toBe(0);
+  });
+});
