@@ -2,10 +2,11 @@
 // in queue items and pipeline inputs arrive as data and never run; fuzzed request frames and
 // method params get structured errors while the daemon keeps serving; agents' environments carry
 // no daemon credentials.
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, statSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
@@ -136,5 +137,29 @@ describe('hostile input', () => {
     ws.terminate();
     expect(oj('daemon', 'status').code).toBe(0);
     expect(oj('pipeline', 'list').code).toBe(0);
+  });
+
+  it('refuses a connection to the control socket from another user', () => {
+    const { socket } = JSON.parse(oj('daemon', 'status', '-o', 'json').stdout) as {
+      socket: string;
+    };
+    const probe = `require('net').connect(${JSON.stringify(socket)})
+      .on('connect', () => { console.log('CONNECTED'); process.exit(0); })
+      .on('error', (e) => { console.log(e.code); process.exit(0); });`;
+    const root = typeof process.getuid === 'function' && process.getuid() === 0;
+    if (!root) {
+      // Without root the spec cannot switch users: check the modes that make it so instead.
+      expect(statSync(socket).mode & 0o077).toBe(0);
+      return;
+    }
+    const r = spawnSync(process.execPath, ['-e', probe], {
+      uid: 65534,
+      gid: 65534,
+      encoding: 'utf8',
+      timeout: 10_000,
+    });
+    expect(r.stdout.trim()).toMatch(/^(EACCES|EPERM)$/);
+    expect(statSync(socket).mode & 0o077).toBe(0);
+    expect(statSync(dirname(socket)).mode & 0o077).toBe(0);
   });
 });
