@@ -11,6 +11,7 @@ for (const script of [
   'daemon.mjs',
   'wake.mjs',
   'agents.mjs',
+  'load.mjs',
 ]) {
   const r = spawnSync(process.execPath, [`${dir}${script}`, ...process.argv.slice(2)], {
     stdio: 'inherit',

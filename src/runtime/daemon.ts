@@ -1,5 +1,6 @@
 // The daemon's lifecycle: take the per-state-dir lock, start the services (the engine plugs in
 // here), serve IPC until SIGTERM/SIGINT or a `daemon.stop` request, then shut down in reverse order.
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { mkdirSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import { PROTOCOL_VERSION } from '../wire/index.js';
 import { systemClock } from './clock.js';
@@ -76,6 +77,9 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
   }
 
   const stopper = new AbortController();
+  // How late the event loop runs (for `oj daemon status` and the load bench).
+  const loopDelay = monitorEventLoopDelay({ resolution: 10 });
+  loopDelay.enable();
   let server: IpcServer | undefined;
   const socketPath = paths.socket;
   let stopping: Promise<number> | undefined;
@@ -118,6 +122,12 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
       stateDir: paths.root,
       socket: socketPath,
       connections: server?.connections() ?? 0,
+      eventLoop: {
+        p50: loopDelay.percentile(50) / 1e6,
+        p99: loopDelay.percentile(99) / 1e6,
+        max: loopDelay.max / 1e6,
+      },
+      rssBytes: process.memoryUsage.rss(),
     }),
     'daemon.stop': async (params: { kill?: boolean | undefined }) => {
       // Stop after this reply is on its way (it is queued before the connection closes).

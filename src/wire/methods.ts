@@ -37,6 +37,9 @@ export const DaemonStatusSchema = z.object({
   stateDir: z.string(),
   socket: z.string(),
   connections: z.number().int(),
+  /** Event-loop delay since the daemon started (perf_hooks), in ms; and its resident memory. */
+  eventLoop: z.object({ p50: z.number(), p99: z.number(), max: z.number() }).optional(),
+  rssBytes: z.number().optional(),
 });
 
 const project = z.string().min(1); // the project root, absolute

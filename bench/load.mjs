@@ -1,0 +1,165 @@
+// Load: 50 concurrent fake-agent sessions plus 1,000 queue items, with a client polling `oj status`
+// every 100 ms, for two identical rounds. Reports the daemon's event-loop delay (perf_hooks, from
+// `oj daemon status`), whether any timer was missed (every nudge deadline fired), `oj status`
+// latency under load against the same call on an idle daemon (the baseline), and the daemon's
+// memory after each round (flat = no growth in the second). Targets: loop delay p99 < 50 ms, no
+// missed timers, memory flat.
+// Usage: node bench/load.mjs [--agents N] [--items N] [--seconds S]   (after `npm run build`)
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const arg = (name, fallback) => {
+  const i = process.argv.indexOf(name);
+  return i === -1 ? fallback : Number(process.argv[i + 1]);
+};
+const AGENTS = arg('--agents', 50);
+const ITEMS = arg('--items', 1000);
+const SECONDS = arg('--seconds', 60);
+const OJ = join(root, 'bin', 'oj.js');
+const pct = (xs, p) =>
+  [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((xs.length - 1) * p))];
+
+const dir = mkdtempSync(join(tmpdir(), 'oj-bench-load-'));
+const project = join(dir, 'project');
+const state = join(dir, 'state');
+mkdirSync(join(project, '.oj', 'runbooks'), { recursive: true });
+writeFileSync(
+  join(dir, 'idle.toml'),
+  '[[turn]]\non = "*"\nsteps = [{ say = "waiting" }, { idle = true }]\n',
+);
+writeFileSync(
+  join(project, '.oj', 'runbooks', 'load.toml'),
+  `
+[command.talk]
+args = "<n>"
+run = { pipeline = "talk" }
+
+[pipeline.talk]
+inputs = ["n"]
+[[pipeline.talk.phase]]
+name = "talk"
+agent = "talker"
+
+[agent.talker]
+command = "oj-fake-agent --scenario ${join(dir, 'idle.toml')}"
+driver = "claude"
+prompt = "wait {n}"
+idle_timeout = "5s"
+on_stuck = ["nudge", "nudge", "nudge", "nudge", "nudge", "nudge", "nudge", "nudge", "nudge", "nudge", "nudge", "nudge", "escalate"]
+env = { CLAUDE_CONFIG_DIR = "${join(dir, 'claude')}" }
+
+[queue.jobs]
+
+[worker.drainer]
+queue = "jobs"
+handler = "pipeline.job"
+concurrency = 8
+
+[pipeline.job]
+inputs = ["n"]
+[[pipeline.job.phase]]
+name = "work"
+run = "true"
+`,
+);
+const env = { ...process.env, OJ_STATE_DIR: state, OJ_SESSION_TIMING: 'test', NO_COLOR: '1' };
+const oj = (...args) => {
+  const r = spawnSync(process.execPath, [OJ, ...args], { cwd: project, env, encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`oj ${args.join(' ')}: ${r.stderr}`);
+  return r.stdout;
+};
+const json = (...args) => JSON.parse(oj(...args, '-o', 'json'));
+const timeStatus = () => {
+  const t = performance.now();
+  oj('status');
+  return performance.now() - t;
+};
+
+/** Polls `oj status` every 100 ms in a child loop for `seconds`, returning each call's latency. */
+function poll(seconds) {
+  return new Promise((resolve) => {
+    const code = `
+      const { spawnSync } = require('node:child_process');
+      const out = []; const end = Date.now() + ${seconds * 1000};
+      (function tick() {
+        const t = performance.now();
+        spawnSync(process.execPath, [${JSON.stringify(OJ)}, 'status'], { cwd: ${JSON.stringify(project)} });
+        out.push(performance.now() - t);
+        if (Date.now() < end) setTimeout(tick, Math.max(0, 100 - (performance.now() - t)));
+        else console.log(JSON.stringify(out));
+      })();`;
+    const child = spawn(process.execPath, ['-e', code], {
+      env,
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    let text = '';
+    child.stdout.on('data', (d) => (text += d));
+    child.on('exit', () => resolve(JSON.parse(text || '[]')));
+  });
+}
+
+async function round(n) {
+  const agentsBefore = json('session', 'list').length;
+  for (let i = 0; i < AGENTS; i++) oj('run', 'talk', `r${n}-${i}`);
+  for (let i = 0; i < ITEMS; i += 50) {
+    // Adds in batches of 50 processes at a time keep the bench from measuring fork storms.
+    await Promise.all(
+      Array.from(
+        { length: Math.min(50, ITEMS - i) },
+        (_, k) =>
+          new Promise((resolve) =>
+            spawn(
+              process.execPath,
+              [OJ, 'queue', 'add', 'jobs', '--id', `r${n}-${i + k}`, `n=${i + k}`],
+              {
+                cwd: project,
+                env,
+                stdio: 'ignore',
+              },
+            ).on('exit', resolve),
+          ),
+      ),
+    );
+  }
+  oj('worker', 'start', 'drainer');
+  const latencies = await poll(SECONDS);
+  const queue = json('queue', 'show', 'jobs');
+  const sessions = json('session', 'list');
+  const status = json('daemon', 'status');
+  // Every quiet agent is nudged each idle_timeout (5 s): fewer nudges than that would mean a
+  // deadline that never fired.
+  const nudges = sessions.map((s) => s.nudges);
+  // Stop this round's agents so the next round starts from the same place.
+  for (const p of json('pipeline', 'list', '--status', 'running,waiting,escalated'))
+    oj('pipeline', 'cancel', p.id);
+  return { latencies, queue, sessions: sessions.length - agentsBefore, status, nudges };
+}
+
+try {
+  oj('daemon', 'start');
+  const idle = Array.from({ length: 21 }, timeStatus);
+  const first = await round(1);
+  const second = await round(2);
+  const loop = second.status.eventLoop;
+  const nudged = second.sessions;
+  console.log(
+    `load: ${AGENTS} fake-agent sessions + ${ITEMS} queue items per round, oj status every 100 ms for ${SECONDS} s, 2 rounds`,
+  );
+  console.log(
+    `  daemon event-loop delay (whole run): p50 ${loop.p50.toFixed(1)} ms, p99 ${loop.p99.toFixed(1)} ms, max ${loop.max.toFixed(1)} ms (target p99 < 50 ms)`,
+  );
+  for (const [i, r] of [first, second].entries())
+    console.log(
+      `  round ${i + 1}: nudges per agent min ${Math.min(...r.nudges)} max ${Math.max(...r.nudges)} (a 5 s idle_timeout over ${SECONDS} s: ≥ ${Math.floor(SECONDS / 6) - 1} expected, fewer = a missed timer); oj status p50 ${pct(r.latencies, 0.5).toFixed(0)} ms, p99 ${pct(r.latencies, 0.99).toFixed(0)} ms over ${r.latencies.length} calls; items done ${r.queue.counts.done}/${(i + 1) * ITEMS}; live sessions ${r.sessions}; daemon RSS ${(r.status.rssBytes / 1048576).toFixed(1)} MB`,
+    );
+  console.log(
+    `  baseline: oj status on the idle daemon p50 ${pct(idle, 0.5).toFixed(0)} ms; under load ${(pct(second.latencies, 0.5) / pct(idle, 0.5)).toFixed(2)}×; memory round 2 / round 1 ${(second.status.rssBytes / first.status.rssBytes).toFixed(2)}× (flat ≈ 1.0); sessions alive at the end ${nudged}`,
+  );
+} finally {
+  spawnSync(process.execPath, [OJ, 'daemon', 'stop', '--kill'], { cwd: project, env });
+  rmSync(dir, { recursive: true, force: true });
+}
