@@ -1,29 +1,14 @@
 // End-to-end: the standard `bugfix` runbook on a scratch repository with the fake agent — the fix
 // is committed in its own worktree, the tests_pass guard fails (tried twice), the run escalates
 // with a decision, and resolving it with retry lands the fix on main through the merge queue.
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { runOj } from './helpers/oj.js';
+import { createWorkflow, initRepo } from './helpers/workflow.js';
 import { waitFor } from './helpers/wait.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'oj-bugfix-'));
-const repo = join(dir, 'repo');
-const env = {
-  OJ_STATE_DIR: join(dir, 'state'),
-  OJ_FAKE_AGENTS: '.oj/runbooks/scenarios',
-  OJ_SESSION_TIMING: 'test',
-};
-const oj = (...args: string[]) => runOj(args, { cwd: repo, env });
-const ok = (...args: string[]) => {
-  const r = oj(...args);
-  if (r.code !== 0) throw new Error(`oj ${args.join(' ')} → ${r.code}: ${r.stderr}`);
-  return r.stdout;
-};
-const json = <T>(...args: string[]) => JSON.parse(ok(...args, '-o', 'json')) as T;
-const git = (...args: string[]) => execFileSync('git', args, { cwd: repo, encoding: 'utf8' });
+const workflow = createWorkflow('oj-bugfix-');
+const { dir, repo, oj, ok, json, git } = workflow;
 
 afterAll(() => {
   oj('daemon', 'stop', '--kill');
@@ -31,10 +16,7 @@ afterAll(() => {
 
 describe('oj run bugfix', () => {
   it('escalates when the tests still fail after a retry, and lands the fix once resolved', async () => {
-    execFileSync('mkdir', ['-p', repo]);
-    git('init', '-q', '-b', 'main');
-    git('config', 'user.name', 'oj test');
-    git('config', 'user.email', 'test@oj.invalid');
+    initRepo(workflow);
     writeFileSync(join(repo, 'Makefile'), `test:\n\t@test -e '${join(dir, 'tests-ok')}'\n`);
     git('add', '-A');
     git('commit', '-qm', 'initial');

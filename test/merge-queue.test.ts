@@ -1,29 +1,14 @@
 // End-to-end: the standard merge queue — a branch whose conflict the agent cannot resolve is
 // dead-lettered with a decision and does not block the clean branch queued behind it; resolving
 // the decision with drop clears it.
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { runOj } from './helpers/oj.js';
+import { createWorkflow, initRepo } from './helpers/workflow.js';
 import { waitFor } from './helpers/wait.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'oj-merge-'));
-const repo = join(dir, 'repo');
-const env = {
-  OJ_STATE_DIR: join(dir, 'state'),
-  OJ_FAKE_AGENTS: '.oj/runbooks/scenarios',
-  OJ_SESSION_TIMING: 'test',
-};
-const oj = (...args: string[]) => runOj(args, { cwd: repo, env });
-const ok = (...args: string[]) => {
-  const r = oj(...args);
-  if (r.code !== 0) throw new Error(`oj ${args.join(' ')} → ${r.code}: ${r.stderr}`);
-  return r.stdout;
-};
-const json = <T>(...args: string[]) => JSON.parse(ok(...args, '-o', 'json')) as T;
-const git = (...args: string[]) => execFileSync('git', args, { cwd: repo, encoding: 'utf8' });
+const workflow = createWorkflow('oj-merge-');
+const { repo, oj, ok, json, git } = workflow;
 const commitFile = (file: string, text: string, message: string) => {
   writeFileSync(join(repo, file), text);
   git('add', file);
@@ -36,10 +21,7 @@ afterAll(() => {
 
 describe('the merge queue', () => {
   it('dead-letters a branch it cannot land, with a decision, and lands the clean one behind it', async () => {
-    execFileSync('mkdir', ['-p', repo]);
-    git('init', '-q', '-b', 'main');
-    git('config', 'user.name', 'oj test');
-    git('config', 'user.email', 'test@oj.invalid');
+    initRepo(workflow);
     writeFileSync(join(repo, 'Makefile'), 'test:\n\t@true\n');
     git('add', 'Makefile');
     commitFile('other.txt', 'base\n', 'initial');

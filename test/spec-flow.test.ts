@@ -1,12 +1,10 @@
 // End-to-end: the standard `spec` runbook with the fake agent — requirements, design and tasks,
 // each stopping at an approval decision (a rejection sends the phase back with the reason), then
 // the builder and the merge queue land the items on main.
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { runOj } from './helpers/oj.js';
+import { createWorkflow, initRepo } from './helpers/workflow.js';
 import { waitFor } from './helpers/wait.js';
 
 interface Decision {
@@ -17,21 +15,8 @@ interface Decision {
   options: string[];
 }
 
-const dir = mkdtempSync(join(tmpdir(), 'oj-spec-'));
-const repo = join(dir, 'repo');
-const env = {
-  OJ_STATE_DIR: join(dir, 'state'),
-  OJ_FAKE_AGENTS: '.oj/runbooks/scenarios',
-  OJ_SESSION_TIMING: 'test',
-};
-const oj = (...args: string[]) => runOj(args, { cwd: repo, env });
-const ok = (...args: string[]) => {
-  const r = oj(...args);
-  if (r.code !== 0) throw new Error(`oj ${args.join(' ')} → ${r.code}: ${r.stderr}`);
-  return r.stdout;
-};
-const json = <T>(...args: string[]) => JSON.parse(ok(...args, '-o', 'json')) as T;
-const git = (...args: string[]) => execFileSync('git', args, { cwd: repo, encoding: 'utf8' });
+const workflow = createWorkflow('oj-spec-');
+const { repo, oj, ok, json, git } = workflow;
 const show = (id: string) =>
   json<{ status: string; phase: string; history: { phase: string }[] }>('pipeline', 'show', id);
 
@@ -53,10 +38,7 @@ afterAll(() => {
 
 describe('oj run spec', () => {
   it('stops at each approval, goes back on a rejection, and builds once everything is approved', async () => {
-    execFileSync('mkdir', ['-p', repo]);
-    git('init', '-q', '-b', 'main');
-    git('config', 'user.name', 'oj test');
-    git('config', 'user.email', 'test@oj.invalid');
+    initRepo(workflow);
     writeFileSync(join(repo, 'Makefile'), 'test:\n\t@true\n');
     writeFileSync(join(repo, 'README.md'), '# app\n');
     writeFileSync(join(repo, '.gitignore'), 'specs/\nplans/\n');
