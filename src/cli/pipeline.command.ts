@@ -1,8 +1,8 @@
 // `oj pipeline list|show|transition|resume|cancel|wait|logs`: look at and steer pipeline instances.
 import { createReadStream, existsSync, statSync, watch } from 'node:fs';
-import { parseDuration } from '../runbook/index.js';
+import { durationOption } from './duration-option.js';
 import { call } from './call.js';
-import { CliError, EXIT, usageError } from './errors.js';
+import { CliError, EXIT } from './errors.js';
 import { formatAgo, formatElapsed, formatStatus } from './format.js';
 import { formatTable, printJson } from './output.js';
 import { projectRoot } from './root.js';
@@ -161,12 +161,7 @@ function truncate(s: string, n: number): string {
 
 /** `oj pipeline phase-time <id> [--over 2h]`: time in the current phase, or an exit code for monitors. */
 export async function phaseTime(id: string, opts: { over?: string }): Promise<void> {
-  let overMs: number | undefined;
-  if (opts.over !== undefined) {
-    const parsed = parseDuration(opts.over);
-    if (!parsed.ok) throw usageError(`--over: ${parsed.message}`);
-    overMs = parsed.ms;
-  }
+  const overMs = durationOption('--over', opts.over);
   const p = await call<PipelineDetail>('pipeline.show', { id });
   const current = [...p.history]
     .reverse()

@@ -1,8 +1,7 @@
 // `oj prune`: removes finished pipelines (with their logs and worktrees), orphaned worktrees and
 // dead session files. Running, waiting and escalated pipelines are never removed.
-import { parseDuration } from '../runbook/index.js';
+import { durationOption } from './duration-option.js';
 import { call } from './call.js';
-import { usageError } from './errors.js';
 import { printJson } from './output.js';
 import { projectRoot } from './root.js';
 
@@ -17,12 +16,7 @@ interface PruneOptions {
 }
 
 export async function pruneCommand(opts: PruneOptions): Promise<void> {
-  let maxAgeMs: number | undefined;
-  if (opts.maxAge !== undefined) {
-    const parsed = parseDuration(opts.maxAge);
-    if (!parsed.ok) throw usageError(`--max-age: ${parsed.message}`);
-    maxAgeMs = parsed.ms;
-  }
+  const maxAgeMs = durationOption('--max-age', opts.maxAge);
   const result = await call<{
     pipelines: string[];
     worktrees: string[];

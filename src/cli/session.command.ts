@@ -1,8 +1,7 @@
 // `oj session list|show|peek|idle-time|kill|send|nudge`: the agent registry and acting on a live
 // agent through the daemon.
-import { parseDuration } from '../runbook/index.js';
+import { durationOption } from './duration-option.js';
 import { call } from './call.js';
-import { usageError } from './errors.js';
 import { formatAgo, formatElapsed } from './format.js';
 import { formatTable, printJson } from './output.js';
 import { projectRoot } from './root.js';
@@ -50,12 +49,7 @@ export async function listSessions(opts: { output: string; all?: boolean }): Pro
 
 /** `oj session idle-time <id> [--over 5m]`: seconds idle, or an exit code for monitors. */
 export async function idleTime(id: string, opts: { output: string; over?: string }): Promise<void> {
-  let overMs: number | undefined;
-  if (opts.over !== undefined) {
-    const parsed = parseDuration(opts.over);
-    if (!parsed.ok) throw usageError(`--over: ${parsed.message}`);
-    overMs = parsed.ms;
-  }
+  const overMs = durationOption('--over', opts.over);
   const result = await call<{ id: string; idleMs: number; state: string }>('session.idle-time', {
     id,
   });
