@@ -308,6 +308,8 @@ inputs = ["n"]
 name = "record"
 run = "sleep 0.1; echo {n} >> order.txt"
 
+[queue.bulk]
+
 [queue.sleepy]
 source = "cat bugs.json 2>/dev/null || echo '[]'"
 poll = "1h"
@@ -656,6 +658,41 @@ describe('queues and workers', () => {
     const a = oj('queue', 'add', 'fragile', 'x=1', '-o', 'json');
     const b = oj('queue', 'add', 'fragile', 'x=1', '-o', 'json');
     expect(JSON.parse(a.stdout)).toEqual(JSON.parse(b.stdout));
+  });
+
+  it('adds every item of a file or stdin in batches, idempotently, and names a bad line', () => {
+    const lines = Array.from({ length: 2500 }, (_, n) =>
+      JSON.stringify(n === 0 ? { id: 'first', n, note: 'a; rm -rf /' } : { n, after: ['first'] }),
+    );
+    writeFileSync(join(project, 'items.jsonl'), `${lines.join('\n')}\n`);
+    const added = oj('queue', 'add', 'bulk', '--file', 'items.jsonl', '-o', 'json');
+    expect(added.stderr).toBe('');
+    const ids = (JSON.parse(added.stdout) as { ids: string[] }).ids;
+    expect(ids).toHaveLength(2500);
+    expect(new Set(ids).size).toBe(2500);
+    expect(oj('queue', 'add', 'bulk', '--file', '-').stdout).toBe('0 items added to jobs.bulk\n');
+    expect(oj('queue', 'add', 'blk', '--file', '-').stderr).toMatch(/did you mean "bulk"/);
+    const piped = runOj(['queue', 'add', 'bulk', '--file', '-'], {
+      cwd: project,
+      env: { OJ_STATE_DIR: state },
+      input: lines.slice(0, 10).join('\n'),
+    });
+    expect(piped.stdout).toBe('10 items added to jobs.bulk\n');
+    const q = JSON.parse(oj('queue', 'show', 'bulk', '-o', 'json').stdout) as {
+      counts: { pending: number; blocked: number };
+      items: { id: string; data: Record<string, string>; after: string[] }[];
+    };
+    expect(q.counts.pending + q.counts.blocked).toBe(2500); // the re-added ten were already there
+    const first = q.items.find((i) => i.id === 'first');
+    expect(first?.data).toEqual({ id: 'first', n: '0', note: 'a; rm -rf /' });
+    expect(q.items.find((i) => i.id === ids[1])?.after).toEqual(['first']);
+
+    writeFileSync(join(project, 'bad.jsonl'), '{"n": 1}\n\n{"n": 2\n');
+    const bad = oj('queue', 'add', 'bulk', '--file', 'bad.jsonl');
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/bad\.jsonl: line 3: .*JSON/);
+    const mixed = oj('queue', 'add', 'bulk', '--file', 'items.jsonl', 'x=1');
+    expect(mixed.stderr).toMatch(/--file cannot be combined with key=value fields/);
   });
 
   it('wakes an idle worker when an event matches its wake_on, polling its source', async () => {

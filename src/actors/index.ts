@@ -2,7 +2,7 @@
 
 export { buildShellEnv, runShell } from './shell.actor.js';
 export type { ShellClock, ShellDeps, ShellRequest, ShellResult } from './shell.actor.js';
-export { parseSourceItems, runCapture } from './capture.actor.js';
+export { runCapture } from './capture.actor.js';
 export type { CaptureRequest, CaptureResult } from './capture.actor.js';
 export {
   DEFAULT_NOTIFY_EVENTS,

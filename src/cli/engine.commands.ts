@@ -93,7 +93,9 @@ export function registerEngineCommands(program: Command): void {
   const queue = program.command('queue').description('add, list, show, retry and drop work items');
   queue
     .command('add')
-    .description('add an item: oj queue add <queue> key=value…')
+    .description(
+      'add an item: oj queue add <queue> key=value…, or many: oj queue add <queue> --file items.jsonl',
+    )
     .argument('<queue>')
     .argument('[fields...]')
     .option(
@@ -102,13 +104,22 @@ export function registerEngineCommands(program: Command): void {
     )
     .option('--priority <n>', 'higher runs first in priority queues')
     .option('--after <ids>', 'comma-separated item ids that must be done first')
+    .option(
+      '--file <path>',
+      'add every item of a JSON array or JSON-lines file (- reads stdin); `id`, `priority` and `after` fields are honoured',
+    )
     .addOption(output())
     .action(
       async (
         name: string,
         fields: string[],
-        opts: Out & { id?: string; priority?: string; after?: string },
-      ) => (await import('./queue.command.js')).addItem(name, fields, opts),
+        opts: Out & { id?: string; priority?: string; after?: string; file?: string },
+      ) => {
+        const command = await import('./queue.command.js');
+        return opts.file === undefined
+          ? command.addItem(name, fields, opts)
+          : command.addItems(name, fields, { ...opts, file: opts.file });
+      },
     );
   queue
     .command('list')

@@ -1,5 +1,9 @@
 // `oj queue add|list|show|retry|drop` and `oj worker start|stop|wake|list`: work items and the workers
 // that take them.
+import { readFileSync } from 'node:fs';
+// eslint-disable-next-line no-restricted-imports -- the front door would load zod's schemas at start-up
+import { MAX_ITEMS_PER_REQUEST, parseQueueItems } from '../wire/items.js';
+import type { QueueItemInput } from '../wire/index.js';
 import { call } from './call.js';
 import { CliError, EXIT } from './errors.js';
 import { formatStatus } from './format.js';
@@ -38,6 +42,78 @@ export async function addItem(
   });
   if (opts.output === 'json') return printJson(result);
   process.stdout.write(`${result.id}\n`);
+}
+
+/**
+ * `oj queue add <queue> --file F`: every item of a JSON array or JSON-lines file (or stdin), sent in
+ * batches. Items without an `id` get one derived from their data, so running the same file again
+ * adds nothing new — the way to finish a batch cut short.
+ */
+export async function addItems(
+  queue: string,
+  pairs: string[],
+  opts: { file: string; id?: string; priority?: string; after?: string; output: string },
+): Promise<void> {
+  const combined = [
+    pairs.length ? 'key=value fields' : '',
+    opts.id === undefined ? '' : '--id',
+    opts.priority === undefined ? '' : '--priority',
+    opts.after === undefined ? '' : '--after',
+  ].filter(Boolean);
+  if (combined.length)
+    throw new CliError(
+      'USAGE',
+      `--file cannot be combined with ${combined.join(', ')}: put them in the file's items instead`,
+      EXIT.usage,
+    );
+  const source = opts.file === '-' ? 'stdin' : opts.file;
+  let text: string;
+  try {
+    text = readFileSync(opts.file === '-' ? 0 : opts.file, 'utf8');
+  } catch (err) {
+    throw new CliError('USAGE', `cannot read ${source}: ${(err as Error).message}`, EXIT.usage);
+  }
+  let items: QueueItemInput[];
+  try {
+    items = parseQueueItems(text);
+  } catch (err) {
+    throw new CliError(
+      'USAGE',
+      `${source}: ${(err as Error).message} (expected a JSON array of objects or one JSON object per line)`,
+      EXIT.usage,
+    );
+  }
+  const ids: string[] = [];
+  let name = '';
+  for (const batch of batches(items)) {
+    const result = await call<{ queue: string; ids: string[] }>('queue.addMany', {
+      project: projectRoot(),
+      queue,
+      items: batch,
+    });
+    name = result.queue;
+    ids.push(...result.ids);
+  }
+  if (opts.output === 'json') return printJson({ queue: name, ids });
+  process.stdout.write(`${ids.length} item${ids.length === 1 ? '' : 's'} added to ${name}\n`);
+}
+
+const MAX_BATCH_BYTES = 256 * 1024; // well under the control socket's 1 MB frame limit
+
+function* batches(items: QueueItemInput[]): Generator<QueueItemInput[]> {
+  let batch: QueueItemInput[] = [];
+  let bytes = 0;
+  for (const item of items) {
+    const size = JSON.stringify(item).length;
+    if (batch.length && (batch.length >= MAX_ITEMS_PER_REQUEST || bytes + size > MAX_BATCH_BYTES)) {
+      yield batch;
+      batch = [];
+      bytes = 0;
+    }
+    batch.push(item);
+    bytes += size;
+  }
+  if (batch.length || !items.length) yield batch; // an empty file still checks the queue exists
 }
 
 export async function listQueues(opts: { output: string }): Promise<void> {

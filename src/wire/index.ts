@@ -21,6 +21,9 @@ export type {
   WireError,
 } from './frames.js';
 export { METHODS, defineMethod } from './methods.js';
+// Zod-free: the CLI imports them from items.ts itself, which keeps zod off its start-up path.
+export { MAX_ITEMS_PER_REQUEST, parseQueueItems } from './items.js';
+export type { QueueItemInput } from './items.js';
 export type {
   DaemonStatus,
   EventOf,

@@ -1,6 +1,7 @@
 // The method registry of the CLI ↔ daemon protocol: each method's params (validated by the daemon),
 // result and stream-event schemas, defined once. The CLI derives its request types from it.
 import { z } from 'zod';
+import { MAX_ITEMS_PER_REQUEST } from './items.js';
 
 /** One method: what it takes, what it answers, and what a streaming call pushes before answering. */
 export interface MethodDef<
@@ -131,6 +132,27 @@ const ENGINE_METHODS = {
         id: z.string().min(1).max(200).optional(),
         priority: z.number().finite().optional(),
         after: z.array(id).optional(),
+      })
+      .strict(),
+  ),
+  // Many items in one request (`oj queue add --file`); each is journaled as its own `queue:add`.
+  'queue.addMany': defineMethod(
+    z
+      .object({
+        project,
+        queue: id,
+        items: z
+          .array(
+            z
+              .object({
+                data: strings,
+                id: z.string().min(1).max(200).optional(),
+                priority: z.number().finite().optional(),
+                after: z.array(id).optional(),
+              })
+              .strict(),
+          )
+          .max(MAX_ITEMS_PER_REQUEST),
       })
       .strict(),
   ),

@@ -18,7 +18,7 @@ export interface OjResult {
 /** Runs `oj ...args` in `cwd` and waits for it (every run has a timeout). */
 export function runOj(
   args: readonly string[],
-  opts: { cwd?: string; env?: Record<string, string> } = {},
+  opts: { cwd?: string; env?: Record<string, string>; input?: string } = {},
 ): OjResult {
   const env: Record<string, string> = {};
   for (const [k, v] of Object.entries(process.env))
@@ -28,6 +28,7 @@ export function runOj(
     env: { ...env, NO_COLOR: '1', ...opts.env },
     encoding: 'utf8',
     timeout: 20_000,
+    ...(opts.input === undefined ? {} : { input: opts.input }),
   });
   return { code: result.status ?? -1, stdout: result.stdout, stderr: result.stderr };
 }

@@ -3,7 +3,8 @@
 // chain that its attempts and cooldown allow. The run reports what it attempted; the cron's machine
 // keeps the per-target counts, so limits and cooldowns hold across runs and restarts.
 import { join } from 'node:path';
-import { parseSourceItems, runCapture } from '../../actors/index.js';
+import { runCapture } from '../../actors/index.js';
+import { parseQueueItems } from '../../wire/index.js';
 import type { ShellRequest, ShellResult } from '../../actors/index.js';
 import type { CronContext, CronRunReport, TargetAttempts } from '../../machines/index.js';
 import { interpolateShell } from '../../runbook/index.js';
@@ -111,7 +112,7 @@ async function runMonitor(
     signal: deps.signal,
   });
   if (!listed.ok) throw new Error(`source failed: ${listed.error}`);
-  for (const item of parseSourceItems(listed.stdout)) {
+  for (const item of parseQueueItems(listed.stdout)) {
     const vars = { ...item.data, item: JSON.stringify(item.data) };
     if (monitor.condition !== undefined) {
       const matched = await runCapture({

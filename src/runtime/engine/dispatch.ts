@@ -11,7 +11,8 @@ import { TIMEOUT_DEADLINE_ID, createGuardMachine, guardDeadlines } from '../../m
 import type { GuardMachine, InflightEffect, PipelineContext } from '../../machines/index.js';
 import { createActor } from 'xstate';
 import type { Actor } from 'xstate';
-import { parseSourceItems, runCapture } from '../../actors/index.js';
+import { runCapture } from '../../actors/index.js';
+import { parseQueueItems } from '../../wire/index.js';
 import type { ShellRequest, ShellResult } from '../../actors/index.js';
 import { contentId } from './ids.js';
 import { runCronOnce } from './cron-run.js';
@@ -572,9 +573,9 @@ export class Dispatcher {
         signal,
       });
       if (!result.ok) return fail(result.error);
-      let items: ReturnType<typeof parseSourceItems>;
+      let items: ReturnType<typeof parseQueueItems>;
       try {
-        items = parseSourceItems(result.stdout);
+        items = parseQueueItems(result.stdout);
       } catch (err) {
         return fail(
           `printed something that is not JSON items (${err instanceof Error ? err.message : String(err)})`,

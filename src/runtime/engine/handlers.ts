@@ -243,6 +243,33 @@ export function createEngineHandlers(deps: HandlerDeps): Record<string, Handler>
       });
       return { queue: def.qualified, id };
     },
+    'queue.addMany': async (p: {
+      project: string;
+      queue: string;
+      items: { data: Record<string, string>; id?: string; priority?: number; after?: string[] }[];
+    }) => {
+      const def = queueDef(p.project, p.queue);
+      const defHash = await putDef(def);
+      // Submitted together, the appends share LMDB transactions; each item is still its own record.
+      const ids = p.items.map((item) => item.id ?? contentId(item.data));
+      await Promise.all(
+        p.items.map((item, i) =>
+          engine.submit({
+            type: 'queue:add',
+            project: p.project,
+            queue: def.qualified,
+            defHash,
+            item: {
+              id: ids[i] ?? '',
+              data: item.data,
+              priority: item.priority ?? 0,
+              after: item.after ?? [],
+            },
+          }),
+        ),
+      );
+      return { queue: def.qualified, ids };
+    },
     'queue.list': async (p: { project: string }) =>
       Object.values(project(p.project).queue).map((def) => queueView(p.project, def)),
     'queue.show': async (p: { project: string; queue: string }) =>
