@@ -9,6 +9,7 @@ import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { report } from './report.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const arg = (name, fallback) => {
@@ -138,6 +139,15 @@ try {
     console.log(
       `  → nudge text at the agent (incl. the host's input pause): p50 ${pct(arrival, 0.5)} ms, p99 ${pct(arrival, 0.99)} ms`,
     );
+  const stuckRow = {
+    figure: '`idle_timeout` end → nudge dispatched, p99',
+    baseline: `Node timer lateness p99 ${pct(baseline, 0.99)} ms`,
+    value: `${pct(dispatch, 0.99)} ms`,
+    ratio: pct(dispatch, 0.99) / Math.max(1, pct(baseline, 0.99)),
+    target: '< 100 ms',
+    met: pct(dispatch, 0.99) < 100,
+  };
+  report('agents', [stuckRow]);
   console.log(
     `  baseline: a Node timer fires late by p50 ${pct(baseline, 0.5)} ms, p99 ${pct(baseline, 0.99)} ms; ratio p99 ${(pct(dispatch, 0.99) / Math.max(1, pct(baseline, 0.99))).toFixed(1)}×`,
   );
@@ -171,6 +181,25 @@ try {
   const node = spawnSync(process.execPath, ['-e', 'console.log(process.memoryUsage().rss)'], {
     encoding: 'utf8',
   });
+  const emptyKb = Number(node.stdout) / 1024;
+  report('agents', [
+    {
+      figure: `session host RSS, median of ${hosts.length} live sessions`,
+      baseline: `empty \`node\` ${mb(emptyKb)}`,
+      value: mb(pct(hostKb, 0.5)),
+      ratio: pct(hostKb, 0.5) / emptyKb,
+      target: '≤ 60 MB',
+      met: pct(hostKb, 0.5) <= 60 * 1024,
+    },
+    {
+      figure: `daemon RSS with ${hosts.length} live sessions`,
+      baseline: '',
+      value: mb(rssKb(daemon)),
+      ratio: null,
+      target: '< 200 MB',
+      met: rssKb(daemon) < 200 * 1024,
+    },
+  ]);
   console.log(
     `  baseline: an empty node process ${mb(Number(node.stdout) / 1024)}; host/baseline ${(pct(hostKb, 0.5) / (Number(node.stdout) / 1024)).toFixed(2)}×`,
   );

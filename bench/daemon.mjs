@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { bundleModules } from './bundle.mjs';
+import { ms, report } from './report.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const arg = (name, fallback) => {
@@ -128,6 +129,24 @@ try {
   console.log(
     `                                                   ${fmt(median(restart))}  ${(median(restart) / median(restartEmpty)).toFixed(2)}× empty   target < 2000 ms`,
   );
+  report('daemon', [
+    {
+      figure: '`oj status`, daemon running',
+      baseline: `\`node -e 0\` ${ms(median(baseline))}`,
+      value: ms(median(status)),
+      ratio: median(status) / median(baseline),
+      target: '≤ 1.5×',
+      met: median(status) / median(baseline) <= 1.5,
+    },
+    {
+      figure: `restart: start + first answer with ${pipelines.toLocaleString('en-US')} pipelines and ${EVENTS.toLocaleString('en-US')} records to replay`,
+      baseline: `empty state dir ${ms(median(restartEmpty))}`,
+      value: ms(median(restart)),
+      ratio: median(restart) / median(restartEmpty),
+      target: '< 2,000 ms',
+      met: median(restart) < 2000,
+    },
+  ]);
 } finally {
   for (const p of [a, empty]) {
     spawnSync(process.execPath, [OJ, 'daemon', 'stop', '--kill'], p.opts);

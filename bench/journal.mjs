@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
 import { open } from 'lmdb';
+import { report } from './report.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const argRuns = process.argv.indexOf('--runs');
@@ -269,6 +270,17 @@ for (const [name, base, ours, ratio, target, ok] of rows) {
 console.log(
   `\nLMDB transactions: burst of ${BURST.toLocaleString('en-US')} → ${storeBurstTxns.join(', ')}; ` +
     `${PRODUCERS * PER_PRODUCER} concurrent appends → ${concurrentTxns.join(', ')} (one per run each)`,
+);
+report(
+  'journal',
+  rows.map(([figure, baseline, value, ratio, target, met]) => ({
+    figure: figure.trim(),
+    baseline,
+    value,
+    ratio,
+    target,
+    met: met ?? null,
+  })),
 );
 const failed = rows.some((row) => row[5] === false);
 process.exitCode = failed ? 1 : 0;

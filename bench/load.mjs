@@ -10,6 +10,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { mb, ms, report } from './report.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const arg = (name, fallback) => {
@@ -105,26 +106,9 @@ function poll(seconds) {
 async function round(n) {
   const agentsBefore = json('session', 'list').length;
   for (let i = 0; i < AGENTS; i++) oj('run', 'talk', `r${n}-${i}`);
-  for (let i = 0; i < ITEMS; i += 50) {
-    // Adds in batches of 50 processes at a time keep the bench from measuring fork storms.
-    await Promise.all(
-      Array.from(
-        { length: Math.min(50, ITEMS - i) },
-        (_, k) =>
-          new Promise((resolve) =>
-            spawn(
-              process.execPath,
-              [OJ, 'queue', 'add', 'jobs', '--id', `r${n}-${i + k}`, `n=${i + k}`],
-              {
-                cwd: project,
-                env,
-                stdio: 'ignore',
-              },
-            ).on('exit', resolve),
-          ),
-      ),
-    );
-  }
+  const items = Array.from({ length: ITEMS }, (_, i) => JSON.stringify({ id: `r${n}-${i}`, n: i }));
+  writeFileSync(join(dir, `items-${n}.jsonl`), items.join('\n'));
+  oj('queue', 'add', 'jobs', '--file', join(dir, `items-${n}.jsonl`));
   oj('worker', 'start', 'drainer');
   const latencies = await poll(SECONDS);
   const queue = json('queue', 'show', 'jobs');
@@ -135,7 +119,7 @@ async function round(n) {
   const nudges = sessions.map((s) => s.nudges);
   // Stop this round's agents so the next round starts from the same place.
   for (const p of json('pipeline', 'list', '--status', 'running,waiting,escalated'))
-    oj('pipeline', 'cancel', p.id);
+    if (!p.item) oj('pipeline', 'cancel', p.id); // the agents; the worker's own finish by themselves
   return { latencies, queue, sessions: sessions.length - agentsBefore, status, nudges };
 }
 
@@ -159,6 +143,41 @@ try {
   console.log(
     `  baseline: oj status on the idle daemon p50 ${pct(idle, 0.5).toFixed(0)} ms; under load ${(pct(second.latencies, 0.5) / pct(idle, 0.5)).toFixed(2)}×; memory round 2 / round 1 ${(second.status.rssBytes / first.status.rssBytes).toFixed(2)}× (flat ≈ 1.0); sessions alive at the end ${nudged}`,
   );
+  const missed = second.nudges.filter((n) => n < Math.floor(SECONDS / 6) - 1).length;
+  report('load', [
+    {
+      figure: `daemon event-loop delay p99, ${AGENTS} sessions + ${ITEMS} items + \`oj status\` every 100 ms`,
+      baseline: '',
+      value: ms(loop.p99),
+      ratio: null,
+      target: '< 50 ms',
+      met: loop.p99 < 50,
+    },
+    {
+      figure: '… agents short of the nudges their idle_timeout owes (missed timers)',
+      baseline: '',
+      value: `${missed} of ${second.nudges.length}`,
+      ratio: null,
+      target: '0',
+      met: missed === 0,
+    },
+    {
+      figure: '… `oj status` p50 under that load',
+      baseline: `idle daemon ${ms(pct(idle, 0.5))}`,
+      value: ms(pct(second.latencies, 0.5)),
+      ratio: pct(second.latencies, 0.5) / pct(idle, 0.5),
+      target: '',
+      met: null,
+    },
+    {
+      figure: '… daemon RSS after a second identical round',
+      baseline: `after round 1 ${mb(first.status.rssBytes)}`,
+      value: mb(second.status.rssBytes),
+      ratio: second.status.rssBytes / first.status.rssBytes,
+      target: '≤ 1.05× (flat)',
+      met: second.status.rssBytes / first.status.rssBytes <= 1.05,
+    },
+  ]);
 } finally {
   spawnSync(process.execPath, [OJ, 'daemon', 'stop', '--kill'], { cwd: project, env });
   rmSync(dir, { recursive: true, force: true });

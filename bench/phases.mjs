@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { bundleModules } from './bundle.mjs';
+import { report } from './report.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const arg = (name, fallback) => {
@@ -159,6 +160,24 @@ console.log(
 for (const [name, ms, a, b] of rows) {
   console.log(`${name.padEnd(36)} ${fmt(ms).padStart(10)} ${a.padStart(7)} ${b.padStart(7)}`);
 }
+report('phases', [
+  {
+    figure: `per-phase cost of a ${PHASES}-phase pipeline of \`bash -c true\``,
+    baseline: `node spawn loop ${fmt(per.nodeBash)}`,
+    value: fmt(per.oj),
+    ratio: per.oj / per.nodeBash,
+    target: '≤ 1.5×',
+    met: per.oj / per.nodeBash <= 1.5,
+  },
+  {
+    figure: '… against a plain bash loop',
+    baseline: `bash loop ${fmt(per.bashLoop)}`,
+    value: fmt(per.oj),
+    ratio: per.oj / per.bashLoop,
+    target: '',
+    met: null,
+  },
+]);
 console.log(
   `runShell over its own shell, c/a′: ${ratio(per.runShell, per.nodeSh)} (/bin/sh is ${shellName()})`,
 );

@@ -8,6 +8,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { report } from './report.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const i = process.argv.indexOf('--runs');
@@ -94,3 +95,13 @@ console.log(
   `wake: event journaled -> phase running: ${wake.toFixed(1)} ms (${(wake / base).toFixed(2)}x, target < 100 ms)`,
 );
 console.log(`max: ${Math.max(...latencies).toFixed(1)} ms`);
+report('wake', [
+  {
+    figure: 'guard with `wake_on`: event journaled → phase running',
+    baseline: `spawn guard shell + phase shell ${base.toFixed(1)} ms`,
+    value: `${wake.toFixed(1)} ms`,
+    ratio: wake / base,
+    target: '< 100 ms',
+    met: wake < 100,
+  },
+]);
