@@ -1,11 +1,13 @@
 // End-to-end: `oj mcp` driven by the MCP SDK's own client over stdio, in a temp project with its own
 // daemon — runbook commands, pipelines, queues, decisions, and errors that leave the server serving.
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { McpError } from '@modelcontextprotocol/sdk/types.js';
+import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OJ_BIN, makeProject, runOj } from './helpers/oj.js';
 import { waitFor } from './helpers/wait.js';
@@ -365,6 +367,75 @@ describe('oj mcp', () => {
     expect(r.isError).toBe(true);
     expect(textOf(r)).toContain('no pipeline "pl-nope"');
     expect(textOf(r)).toContain('list_pipelines');
+  });
+
+  it('answers fuzzed tool inputs with structured errors, and keeps serving', async () => {
+    // Tools that only read, or act on ids a fuzzer cannot guess; run_command and wait_pipeline
+    // are left out (a guessed command may sleep 30 s, a wait may block until its timeout).
+    const { tools } = await client.listTools();
+    const fuzzed = tools.filter((t) => t.name !== 'run_command' && t.name !== 'wait_pipeline');
+    const hostile = fc.oneof(
+      fc.constantFrom('../../etc/passwd', '$(touch pwned)', '`touch pwned`', '{{ x }}', 'pl-', ''),
+      fc.string({ maxLength: 40 }),
+    );
+    // Half the calls are shaped like the schema with hostile values, half are any JSON at all.
+    const value = (schema: { type?: string }): fc.Arbitrary<unknown> =>
+      schema.type === 'string'
+        ? hostile
+        : schema.type === 'array'
+          ? fc.array(hostile, { maxLength: 3 })
+          : schema.type === 'number' || schema.type === 'integer'
+            ? fc.oneof(fc.integer(), fc.double())
+            : schema.type === 'boolean'
+              ? fc.boolean()
+              : fc.jsonValue({ maxDepth: 2 });
+    const shaped = fc.oneof(
+      ...fuzzed.map((tool) =>
+        fc.tuple(
+          fc.constant(tool.name),
+          fc.record(
+            Object.fromEntries(
+              Object.entries(tool.inputSchema.properties ?? {}).map(([k, v]) => [
+                k,
+                value(v as { type?: string }),
+              ]),
+            ),
+            { requiredKeys: [] },
+          ),
+        ),
+      ),
+    );
+    const loose = fc.tuple(
+      fc.constantFrom(...fuzzed.map((t) => t.name)),
+      fc.dictionary(fc.string({ maxLength: 12 }), fc.jsonValue({ maxDepth: 2 }), { maxKeys: 4 }),
+    );
+    const seen = { ok: 0, toolError: 0, protocolError: 0 };
+    await fc.assert(
+      fc.asyncProperty(fc.oneof(shaped, loose), async ([name, args]) => {
+        const what = `${name} ${JSON.stringify(args)}`;
+        try {
+          const r = await call(name, args as Record<string, unknown>);
+          expect(Array.isArray(r.content), what).toBe(true);
+          if (!r.isError) seen.ok++;
+          else {
+            expect(textOf(r).length, what).toBeGreaterThan(0);
+            seen.toolError++;
+          }
+        } catch (err) {
+          // The SDK may answer input that fails a tool's schema with a JSON-RPC error instead.
+          expect(err, what).toBeInstanceOf(McpError);
+          seen.protocolError++;
+        }
+      }),
+      { numRuns: 300, seed: 7 },
+    );
+    expect(seen.ok).toBeGreaterThan(30);
+    expect(seen.toolError + seen.protocolError).toBeGreaterThan(30);
+    expect(existsSync(join(project, 'pwned'))).toBe(false);
+    expect(transportErrors).toEqual([]);
+    expect((await ok<{ pipelines: object }>('status')).pipelines).toBeTypeOf('object');
+    const daemon = runOj(['daemon', 'status'], { cwd: project, env: { OJ_STATE_DIR: state } });
+    expect(daemon.code).toBe(0);
   });
 
   it('writes only MCP frames to stdout; its notes go to stderr', async () => {
