@@ -2,15 +2,15 @@
 // in queue items and pipeline inputs arrive as data and never run; fuzzed request frames and
 // method params get structured errors while the daemon keeps serving; agents' environments carry
 // no daemon credentials.
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, statSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
-import { makeProject, runOj } from './helpers/oj.js';
+import { OJ_BIN, cleanEnv, makeProject, runOj } from './helpers/oj.js';
 import { waitFor } from './helpers/wait.js';
 
 const RUNBOOK = `
@@ -138,6 +138,75 @@ describe('hostile input', () => {
     expect(oj('daemon', 'status').code).toBe(0);
     expect(oj('pipeline', 'list').code).toBe(0);
   });
+
+  it('answers fuzzed command lines with a usage or not-found error, never a crash', async () => {
+    // Every command that returns on its own (no -f, wait, attach, mcp, dashboard or daemon stop).
+    const commands = [
+      ['run'],
+      ['run', 'echo'],
+      ['pipeline', 'show'],
+      ['pipeline', 'list', '--status'],
+      ['pipeline', 'cancel'],
+      ['pipeline', 'resume'],
+      ['pipeline', 'transition'],
+      ['queue', 'add'],
+      ['queue', 'add', 'items'],
+      ['queue', 'show'],
+      ['queue', 'retry', 'items'],
+      ['queue', 'drop'],
+      ['worker', 'wake'],
+      ['lock', 'is-stale'],
+      ['emit'],
+      ['session', 'send'],
+      ['session', 'idle-time', '--over'],
+      ['decision', 'resolve'],
+      ['workspace', 'show'],
+      ['prune', '--dry-run', '--max-age'],
+      ['events', '--limit'],
+      ['runbook', 'show'],
+    ];
+    const word = fc.oneof(
+      fc.constantFrom(...hostile(project), '--', '-o', 'json', '--id', '--priority', '-x', '=', ''),
+      fc.string({ maxLength: 30 }),
+      fc.integer().map(String),
+    );
+    const lines = fc.sample(
+      fc.tuple(fc.constantFrom(...commands), fc.array(word, { maxLength: 4 })),
+      { numRuns: 60, seed: 11 },
+    );
+    const failures: string[] = [];
+    const run = (argv: string[]) =>
+      new Promise<void>((resolve) => {
+        const child = spawn(process.execPath, [OJ_BIN, ...argv], {
+          cwd: project,
+          env: { ...cleanEnv(), OJ_STATE_DIR: state },
+          stdio: ['ignore', 'ignore', 'pipe'],
+        });
+        let stderr = '';
+        child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+        const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
+        child.on('exit', (code) => {
+          clearTimeout(timer);
+          const crashed = /\n\s+at |TypeError|ReferenceError|node:internal/.test(stderr);
+          if (code === null || code > 2 || crashed)
+            failures.push(`oj ${JSON.stringify(argv)} → ${code}\n${stderr}`);
+          else if (stderr.includes('bad params for'))
+            // The daemon's schema caught what the CLI should have checked and explained itself.
+            failures.push(`oj ${JSON.stringify(argv)} was not checked by the CLI:\n${stderr}`);
+          else if (code !== 0 && !/^(oj: |error: )/m.test(stderr))
+            failures.push(`oj ${JSON.stringify(argv)} → ${code} without an error line:\n${stderr}`);
+          resolve();
+        });
+      });
+    for (let i = 0; i < lines.length; i += 2)
+      // two at a time: the machine has two cores
+      await Promise.all(
+        lines.slice(i, i + 2).map(([command, words]) => run([...command, ...words])),
+      );
+    expect(failures).toEqual([]);
+    expect(readdirSync(project).filter((f) => f.startsWith('pwned'))).toEqual([]);
+    expect(oj('daemon', 'status').code).toBe(0);
+  }, 60_000);
 
   it('refuses a connection to the control socket from another user', () => {
     const { socket } = JSON.parse(oj('daemon', 'status', '-o', 'json').stdout) as {

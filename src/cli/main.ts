@@ -16,7 +16,8 @@ function buildProgram(): Command {
     .version(typeof OJ_VERSION === 'string' ? OJ_VERSION : '0.0.0-dev', '-V, --version')
     .enablePositionalOptions()
     .showSuggestionAfterError(true)
-    .exitOverride();
+    .exitOverride()
+    .hook('preAction', (_program, action) => refuseEmptyArguments(action));
 
   const runbook = program.command('runbook').description('check, list, show and graph runbooks');
   runbook
@@ -135,6 +136,22 @@ function buildProgram(): Command {
   registerEngineCommands(program);
   registerAgentCommands(program);
   return program;
+}
+
+/** An empty `<id>` or `<name>` (e.g. from an unset shell variable) is a usage error, said here. */
+function refuseEmptyArguments(action: Command): void {
+  action.registeredArguments.forEach((arg, i) => {
+    const value: unknown = action.processedArgs[i];
+    const values = Array.isArray(value) ? (value as unknown[]) : [value];
+    if (!arg.required || !values.includes('')) return;
+    const path: string[] = [];
+    for (let c: Command | null = action; c?.parent; c = c.parent) path.unshift(c.name());
+    throw new CliError(
+      'USAGE',
+      `${path.join(' ')}: <${arg.name()}> is empty (an unset shell variable?)`,
+      EXIT.usage,
+    );
+  });
 }
 
 async function main(argv: readonly string[]): Promise<number> {

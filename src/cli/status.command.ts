@@ -112,7 +112,13 @@ export async function eventsCommand(opts: {
         `${String(seq).padStart(6)}  ${new Date(at).toISOString()}  ${type.padEnd(20)} ${JSON.stringify(rest)}\n`,
       );
   };
-  const limit = opts.limit ? Number(opts.limit) : undefined;
+  const limit = opts.limit === undefined ? undefined : Number(opts.limit);
+  if (limit !== undefined && !(Number.isInteger(limit) && limit > 0 && limit <= 100_000))
+    throw new CliError(
+      'USAGE',
+      `--limit "${opts.limit}" is not a whole number from 1 to 100000`,
+      EXIT.usage,
+    );
   const recent = await call<unknown[]>(
     'events',
     { follow: opts.follow ?? false, limit },

@@ -15,17 +15,22 @@ export interface OjResult {
   stderr: string;
 }
 
+/** This process's environment without any OJ_ variable, and without colour. */
+export function cleanEnv(): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [k, v] of Object.entries(process.env))
+    if (v !== undefined && !k.startsWith('OJ_')) env[k] = v;
+  return { ...env, NO_COLOR: '1' };
+}
+
 /** Runs `oj ...args` in `cwd` and waits for it (every run has a timeout). */
 export function runOj(
   args: readonly string[],
   opts: { cwd?: string; env?: Record<string, string>; input?: string } = {},
 ): OjResult {
-  const env: Record<string, string> = {};
-  for (const [k, v] of Object.entries(process.env))
-    if (v !== undefined && !k.startsWith('OJ_')) env[k] = v;
   const result = spawnSync(process.execPath, [OJ_BIN, ...args], {
     cwd: opts.cwd ?? REPO_ROOT,
-    env: { ...env, NO_COLOR: '1', ...opts.env },
+    env: { ...cleanEnv(), ...opts.env },
     encoding: 'utf8',
     timeout: 20_000,
     ...(opts.input === undefined ? {} : { input: opts.input }),
