@@ -14,7 +14,8 @@ import type { Clock } from '../clock.js';
 import type { ActorEntry } from './supervisor.js';
 
 export class DeadlineTimers {
-  readonly #timers = new Map<string, () => void>();
+  /** actor id → deadline id → cancel: re-arming one actor touches only its own timers. */
+  readonly #timers = new Map<string, Map<string, () => void>>();
   readonly #clock: Clock;
   readonly #fire: (actor: string, deadline: string) => void;
 
@@ -27,26 +28,33 @@ export class DeadlineTimers {
   /** Makes the armed timers of actor `id` match its current deadlines (none if it is gone). */
   arm(id: string, entry: ActorEntry | undefined): void {
     const wanted = new Map<string, number>();
-    if (entry) for (const d of deadlinesOf(entry)) wanted.set(`${id}\u0000${d.id}`, d.at);
-    for (const [key, cancel] of this.#timers) {
-      if (key.startsWith(`${id}\u0000`) && !wanted.has(key)) {
-        cancel();
-        this.#timers.delete(key);
-      }
+    if (entry) for (const d of deadlinesOf(entry)) wanted.set(d.id, d.at);
+    let armed = this.#timers.get(id);
+    if (!armed) {
+      if (wanted.size === 0) return;
+      armed = new Map();
+      this.#timers.set(id, armed);
     }
-    for (const [key, at] of wanted) {
-      if (this.#timers.has(key)) continue;
-      const deadline = key.slice(id.length + 1);
+    for (const [deadline, cancel] of armed) {
+      if (wanted.has(deadline)) continue;
+      cancel();
+      armed.delete(deadline);
+    }
+    for (const [deadline, at] of wanted) {
+      if (armed.has(deadline)) continue;
+      const timers = armed;
       const cancel = this.#clock.setTimer(at, () => {
-        this.#timers.delete(key);
+        timers.delete(deadline);
+        if (timers.size === 0 && this.#timers.get(id) === timers) this.#timers.delete(id);
         this.#fire(id, deadline);
       });
-      this.#timers.set(key, cancel);
+      armed.set(deadline, cancel);
     }
+    if (armed.size === 0) this.#timers.delete(id);
   }
 
   cancelAll(): void {
-    for (const cancel of this.#timers.values()) cancel();
+    for (const armed of this.#timers.values()) for (const cancel of armed.values()) cancel();
     this.#timers.clear();
   }
 }

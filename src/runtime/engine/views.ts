@@ -131,11 +131,14 @@ export function toWorkerView(entry: ActorEntry, concurrency: number): WorkerView
 
 const RECENT_FAILURES = 10;
 
-/** The `oj status` read model: counts kept up to date by the engine's notices. */
+/**
+ * The `oj status` read model of recent failures, kept up to date by the engine's notices. It holds
+ * the ids of failed pipelines only (few), so a notice costs the same with 10 or 100,000 pipelines.
+ */
 export function createStatusStore() {
   return createStore({
     context: {
-      pipelines: {} as Record<string, { status: PipelineStatus; name: string; project: string }>,
+      failed: {} as Record<string, true>,
       failures: [] as { id: string; name: string; error: string; at: number }[],
     },
     on: {
@@ -150,29 +153,27 @@ export function createStatusStore() {
           at: number;
         },
       ) => {
-        const before = ctx.pipelines[e.id]?.status;
-        const failures =
-          e.status === 'failed' && before !== 'failed'
-            ? [
-                { id: e.id, name: e.name, error: e.error ?? 'failed', at: e.at },
-                ...ctx.failures,
-              ].slice(0, RECENT_FAILURES)
-            : ctx.failures;
+        const wasFailed = ctx.failed[e.id] === true;
+        if ((e.status === 'failed') === wasFailed) return ctx;
+        if (wasFailed) {
+          const { [e.id]: _resumed, ...failed } = ctx.failed;
+          return { ...ctx, failed };
+        }
+        const failure = { id: e.id, name: e.name, error: e.error ?? 'failed', at: e.at };
         return {
-          pipelines: {
-            ...ctx.pipelines,
-            [e.id]: { status: e.status, name: e.name, project: e.project },
-          },
-          failures,
+          failed: { ...ctx.failed, [e.id]: true as const },
+          failures: [failure, ...ctx.failures].slice(0, RECENT_FAILURES),
         };
       },
       pipelineRemoved: (ctx, e: { id: string }) => {
-        const { [e.id]: _gone, ...rest } = ctx.pipelines;
-        return { ...ctx, pipelines: rest };
+        if (!ctx.failed[e.id]) return ctx;
+        const { [e.id]: _gone, ...failed } = ctx.failed;
+        return { failed, failures: ctx.failures.filter((f) => f.id !== e.id) };
       },
     },
   });
 }
+
 export type StatusStore = ReturnType<typeof createStatusStore>;
 
 export interface LockView {
