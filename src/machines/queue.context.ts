@@ -175,15 +175,23 @@ export function takeableItems(snapshot: LiveQueueSnapshotLike): QueueItem[] {
     .sort((a, b) => (byPriority ? b.priority - a.priority : 0) || a.seq - b.seq);
 }
 
-/** The timers the runtime arms for this queue: leases, purges of finished items, the next poll. Pure. */
+/**
+ * The timers the runtime arms for this queue: leases, the next purge of a finished item, the next
+ * poll. Only the earliest purge is armed — a queue may hold thousands of finished items, and each
+ * purge re-arms the next. Pure.
+ */
 export function queueDeadlines(snapshot: QueueSnapshotLike): Deadline[] {
   const { items, nextPollAt } = snapshot.context;
   const deadlines: Deadline[] = [];
+  let purge: QueueItem | undefined;
   for (const item of Object.values(items)) {
     if (item.lease !== null)
       deadlines.push({ id: toLeaseDeadlineId(item.id, item.attempts), at: item.lease.expiresAt });
-    if (item.purgeAt !== null) deadlines.push({ id: toPurgeDeadlineId(item.id), at: item.purgeAt });
+    if (item.purgeAt !== null && (purge?.purgeAt == null || item.purgeAt < purge.purgeAt))
+      purge = item;
   }
+  if (purge?.purgeAt != null)
+    deadlines.push({ id: toPurgeDeadlineId(purge.id), at: purge.purgeAt });
   if (nextPollAt !== null) deadlines.push({ id: POLL_DEADLINE_ID, at: nextPollAt });
   return deadlines.sort((a, b) => a.at - b.at || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
 }
