@@ -91,6 +91,19 @@ describe('workspaces', () => {
     expect(git('worktree', 'list')).not.toContain(id);
   });
 
+  it('removes on start the worktree of a run that ended while no daemon removed it', async () => {
+    const id = start('delta');
+    await waitStatus(id, 'done');
+    const path = join(state, 'workspaces', id);
+    await waitFor(() => !existsSync(path), 'the worktree to be removed after the run');
+    // What a daemon killed right after the run ended leaves behind: the run's worktree.
+    expect(oj('daemon', 'stop').code).toBe(0);
+    git('worktree', 'add', '-q', '-B', 'feat/delta', path, 'main');
+    expect(oj('status').code).toBe(0); // starts the daemon again
+    await waitFor(() => !existsSync(path), 'the restarted daemon to remove the worktree');
+    expect(git('worktree', 'list')).not.toContain(id);
+  });
+
   it('keeps the worktree of a failed run, lists it, and prunes it', async () => {
     writeFileSync(join(project, 'stop-beta'), '');
     const id = start('beta');

@@ -41,6 +41,8 @@ export interface WorkspaceSpec {
   env?: Record<string, string>;
   /** Per git or setup command; default 120 s. */
   timeoutMs?: number;
+  /** Where the caller's user sets `timeoutMs` (e.g. an environment variable), for messages. */
+  timeoutSetting?: string;
   signal?: AbortSignal;
 }
 
@@ -98,6 +100,7 @@ interface Marker {
 
 interface Run {
   timeoutMs: number;
+  timeoutSetting?: string | undefined;
   signal?: AbortSignal;
 }
 
@@ -108,7 +111,11 @@ interface Run {
  * An existing non-empty directory that is not such a worktree is refused (PATH_TAKEN).
  */
 export async function createWorkspace(spec: WorkspaceSpec): Promise<WorkspaceInfo> {
-  const run: Run = { timeoutMs: spec.timeoutMs ?? DEFAULT_TIMEOUT_MS, signal: spec.signal };
+  const run: Run = {
+    timeoutMs: spec.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+    timeoutSetting: spec.timeoutSetting,
+    signal: spec.signal,
+  };
   const path = checkSpec(spec);
   const base = spec.base ?? 'HEAD';
   const root = await requireRoot(spec.repo, run);
@@ -126,9 +133,13 @@ export async function createWorkspace(spec: WorkspaceSpec): Promise<WorkspaceInf
     await refuseTaken(path);
   }
 
-  // A failed `worktree add` cleans up after itself; from here on, failures are ours to undo.
+  // A failed `worktree add` cleans up after itself — unless it was killed (a timeout: a hook that
+  // hangs after the checkout); from there on, failures are ours to undo.
   await git(root, ['worktree', 'add', '-B', spec.branch, path, base], run, {
     hint: `check that "${base}" names a commit and that "${spec.branch}" is not checked out in another worktree`,
+  }).catch(async (err: unknown) => {
+    if (err instanceof WorkspaceError && err.exitCode === null) await discard(root, path);
+    throw err;
   });
   try {
     const marker = join(await gitDir(path, run), MARKER_FILE);
@@ -160,9 +171,11 @@ export async function removeWorkspace(opts: {
   branch?: string;
   deleteBranch?: boolean;
   mergedInto?: string;
+  /** Per git command; default 120 s. */
+  timeoutMs?: number;
   signal?: AbortSignal;
 }): Promise<{ removed: boolean; branchDeleted: boolean }> {
-  const run: Run = { timeoutMs: DEFAULT_TIMEOUT_MS, signal: opts.signal };
+  const run: Run = { timeoutMs: opts.timeoutMs ?? DEFAULT_TIMEOUT_MS, signal: opts.signal };
   const root = await requireRoot(opts.repo, run);
   const target = await canonicalPath(opts.path);
   const worktrees = await listAt(root, run);
@@ -444,7 +457,7 @@ async function runSetup(path: string, spec: WorkspaceSpec, run: Run): Promise<vo
     const tail = out.all.trimEnd().slice(-TAIL_CHARS);
     throw new WorkspaceError(
       'SETUP_FAILED',
-      `setup command "${command}" ${describeEnd(out, run)} in "${path}"; the worktree was removed — fix the command (or raise its timeout) and retry` +
+      `setup command "${command}" ${describeEnd(out, run)} in "${path}"; the worktree was removed — fix the command (or raise its timeout${run.timeoutSetting ? `, ${run.timeoutSetting}` : ''}) and retry` +
         (tail === '' ? ' (it printed nothing)' : `. Last output:\n${tail}`),
       { exitCode: out.exitCode, output: tail },
     );
@@ -507,7 +520,7 @@ function gitError(
   if (out.cancelled) return new WorkspaceError('CANCELLED', `${command} in "${cwd}" was cancelled`);
   const stderr = out.stderr.trim();
   const advice = out.timedOut
-    ? 'look for a hook or a lock that hangs, or raise the timeout'
+    ? `look for a hook or a lock that hangs, or raise the timeout${run.timeoutSetting ? ` (${run.timeoutSetting})` : ''}`
     : out.startError !== undefined
       ? 'check that git is installed and on PATH'
       : hint;

@@ -25,6 +25,7 @@ import type { ActorEntry, EmittedEffect } from './supervisor.js';
 
 export interface DispatchDeps {
   stateDir: string;
+  gitTimeoutMs?: number | undefined; // per git command of a workspace (OJ_GIT_TIMEOUT)
   clock: Clock;
   log: (level: 'info' | 'warn' | 'error', message: string) => void;
   runShell: (request: ShellRequest) => Promise<ShellResult>;
@@ -318,8 +319,7 @@ export class Dispatcher {
     const ws = workspaceDefOf(entry, this.#deps.bundle);
     const request = ws ? this.#request(entry, `${entry.id}:workspace`, '', phase, undefined) : null;
     if (!ws || !request?.ok) return request && !request.ok ? request.error : null;
-    const deps = { stateDir: this.#deps.stateDir, log: this.#deps.log };
-    return ensureWorkspace(deps, entry, ws, request.vars, request.value.env, signal);
+    return ensureWorkspace(this.#deps, entry, ws, request.vars, request.value.env, signal);
   }
 
   /** The phase's `inputs = [{ name, source }]`: commands whose output becomes `{name}`. */

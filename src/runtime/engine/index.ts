@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { withOjShims } from '../shims.js';
 import { buildShellEnv, runShell, sendNotification, toNotifyOptions } from '../../actors/index.js';
 import { loadProject } from '../../project/index.js';
+import { parseDuration } from '../../runbook/index.js';
 import type { LoadedProject } from '../../project/index.js';
 import { systemClock } from '../clock.js';
 import type { Clock } from '../clock.js';
@@ -52,6 +53,7 @@ export async function createEngineServices(options: EngineServicesOptions): Prom
     log: options.log,
     version: options.version,
     stateDir: options.stateDir,
+    gitTimeoutMs: gitTimeout(process.env.OJ_GIT_TIMEOUT, options.log),
     runShell: (request) => runShell(request, { clock, log: options.log }),
     baseEnv: { ...process.env, PATH: withOjShims(options.stateDir, process.env.PATH) },
     buildEnv: buildShellEnv,
@@ -107,6 +109,19 @@ export async function createEngineServices(options: EngineServicesOptions): Prom
       await store.close();
     },
   };
+}
+
+/**
+ * OJ_GIT_TIMEOUT (a duration such as `30s`): how long each git or setup command of a pipeline's
+ * workspace may run before its process group is killed and the phase fails; default 2m.
+ */
+function gitTimeout(text: string | undefined, log: Log): number | undefined {
+  if (!text) return undefined;
+  const parsed = parseDuration(text);
+  if (parsed.ok && parsed.ms > 0) return parsed.ms;
+  const why = parsed.ok ? 'it must be longer than 0' : parsed.message;
+  log('warn', `OJ_GIT_TIMEOUT=${text} is ignored (${why}); git commands get the default 2m`);
+  return undefined;
 }
 
 /** Runbooks are loaded per request but only re-read when a file under .oj/runbooks changed. */

@@ -34,6 +34,8 @@ export function branchOf(def: WorkspaceDef, vars: Record<string, unknown>): stri
 export interface WorkspaceDeps {
   stateDir: string;
   log: (level: 'info' | 'warn' | 'error', message: string) => void;
+  /** Per git command (and setup command) of a workspace; the actor's default when absent. */
+  gitTimeoutMs?: number | undefined;
 }
 
 /**
@@ -60,6 +62,8 @@ export async function ensureWorkspace(
       setup: def.setup.map((cmd) => interpolateText(cmd, vars)),
       env,
       signal,
+      ...(deps.gitTimeoutMs === undefined ? {} : { timeoutMs: deps.gitTimeoutMs }),
+      timeoutSetting: 'OJ_GIT_TIMEOUT',
       ...(instructions === undefined
         ? {}
         : { files: { 'CLAUDE.md': instructions, 'AGENTS.md': instructions } }),
@@ -88,9 +92,28 @@ export async function settleWorkspace(
     return;
   }
   try {
-    await removeWorkspace({ repo: entry.meta.project, path });
+    await removeWorkspace({
+      repo: entry.meta.project,
+      path,
+      ...(deps.gitTimeoutMs === undefined ? {} : { timeoutMs: deps.gitTimeoutMs }),
+    });
   } catch (err) {
     deps.log('warn', `${entry.id}: could not remove workspace ${path}: ${String(err)}`);
+  }
+}
+
+/**
+ * On start: removes the worktrees of runs that ended done or cancelled but still have one — the
+ * daemon was killed between a run's end and the removal, and replaying that end runs no effects.
+ * One at a time: git serialises worktree changes of a repository anyway.
+ */
+export async function settleEndedWorkspaces(
+  deps: WorkspaceDeps,
+  pipelines: readonly ActorEntry[],
+): Promise<void> {
+  for (const entry of pipelines) {
+    const { status } = toPipelineView(entry);
+    if (status === 'done' || status === 'cancelled') await settleWorkspace(deps, entry, status);
   }
 }
 
