@@ -1,6 +1,7 @@
 // The daemon's logger: appends one line per entry (ISO time, level, message) to a file, and in
 // the foreground also to stderr. It is injected everywhere as `log(level, message)`.
 import { createWriteStream, mkdirSync, writeSync } from 'node:fs';
+import type { WriteStream } from 'node:fs';
 import { dirname } from 'node:path';
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
@@ -25,29 +26,49 @@ export function formatLogLine(time: number, level: LogLevel, message: string): s
   return `${new Date(time).toISOString()} ${level.padEnd(5)} ${text}\n`;
 }
 
-/** Opens `file` for appending (creating its directory) and returns the logger writing to it. */
+const REOPEN_AFTER_MS = 1_000; // a log that could not be written (disk full) is retried this often
+
+/**
+ * Opens `file` for appending (creating its directory) and returns the logger writing to it. When
+ * the file cannot be written (a full disk), entries are dropped and counted, and the file is
+ * opened again on an entry at least REOPEN_AFTER_MS later, starting with how many were lost.
+ */
 export function createFileLog(options: FileLogOptions): FileLog {
   const now = options.now ?? Date.now;
   mkdirSync(dirname(options.file), { recursive: true, mode: 0o700 });
-  // A stream keeps entries in order without blocking the event loop on each write.
-  const stream = createWriteStream(options.file, { flags: 'a', mode: 0o600 });
-  let open = true;
-  stream.on('error', (err) => {
-    open = false;
-    echo(
-      options.echoFd ?? 2,
-      formatLogLine(now(), 'error', `daemon log unwritable: ${err.message}`),
-    );
-  });
+  let closed = false;
+  let broken: { at: number; reason: string; dropped: number } | null = null;
+  const openStream = (): WriteStream => {
+    // A stream keeps entries in order without blocking the event loop on each write.
+    const opened = createWriteStream(options.file, { flags: 'a', mode: 0o600 });
+    opened.on('error', (err) => {
+      if (opened !== stream || broken) return;
+      broken = { at: now(), reason: err.message, dropped: 0 };
+      echo(
+        options.echoFd ?? 2,
+        formatLogLine(now(), 'error', `daemon log unwritable: ${err.message}`),
+      );
+    });
+    return opened;
+  };
+  let stream = openStream();
   const log: Log = (level, message) => {
     const line = formatLogLine(now(), level, message);
-    if (open) stream.write(line);
+    if (broken && !closed && now() - broken.at >= REOPEN_AFTER_MS) {
+      const lost = `${broken.dropped} log entries were lost while the log could not be written (${broken.reason})`;
+      broken = null;
+      stream = openStream();
+      stream.write(formatLogLine(now(), 'warn', lost));
+    }
+    if (broken) broken.dropped++;
+    else if (!closed) stream.write(line);
     if (options.echoFd !== undefined) echo(options.echoFd, line);
   };
   const close = () =>
     new Promise<void>((done) => {
-      if (!open) return done();
-      open = false;
+      if (closed) return done();
+      closed = true;
+      if (broken) return done();
       stream.end(done);
     });
   return { log, close };

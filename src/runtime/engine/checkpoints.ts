@@ -1,7 +1,8 @@
 // Checkpoints: every actor changed since the last one is snapshotted at the same journal sequence,
 // in one transaction, so a restart restores a consistent state and replays only the tail. Written
 // every CHECKPOINT_EVERY inputs or CHECKPOINT_IDLE_MS after the last change; the journal prefix
-// older than a window behind the checkpoint is compacted away.
+// older than a window behind the checkpoint is compacted away. A checkpoint that cannot be written
+// (a full disk) leaves its actors dirty for the next one: the journal still has what they missed.
 import { SNAPSHOT_SCHEMA } from '../store/index.js';
 import type { Store } from '../store/index.js';
 import type { Clock } from '../clock.js';
@@ -26,14 +27,21 @@ export class Checkpoints {
   readonly #store: Store;
   readonly #clock: Clock;
   readonly #sup: Supervisor;
+  readonly #log: (level: 'warn', message: string) => void;
   #since = 0;
   #timer: (() => void) | null = null;
   #seq = 0;
 
-  constructor(store: Store, clock: Clock, sup: Supervisor) {
+  constructor(
+    store: Store,
+    clock: Clock,
+    sup: Supervisor,
+    log: (level: 'warn', message: string) => void,
+  ) {
     this.#store = store;
     this.#clock = clock;
     this.#sup = sup;
+    this.#log = log;
   }
 
   /** Records that inputs up to `seq` are processed and `touched` actors changed. */
@@ -58,7 +66,7 @@ export class Checkpoints {
     this.#removed.add(id);
   }
 
-  /** Writes a checkpoint now, if anything changed since the last one. */
+  /** Writes a checkpoint now, if anything changed since the last one; never rejects. */
   async write(): Promise<void> {
     this.#timer?.();
     this.#timer = null;
@@ -81,10 +89,24 @@ export class Checkpoints {
     this.#dirty.clear();
     this.#removed.clear();
     this.#since = 0;
-    await this.#store.checkpoint({ seq, put: put as never, remove });
+    try {
+      await this.#store.checkpoint({ seq, put: put as never, remove });
+    } catch (err) {
+      // Without this, the next checkpoint would move the seq past changes these actors never got
+      // a snapshot of, and a restart would lose them.
+      for (const id of put.keys()) if (!this.#removed.has(id)) this.#dirty.add(id);
+      for (const id of remove) if (!this.#dirty.has(id)) this.#removed.add(id);
+      this.#log(
+        'warn',
+        `checkpoint at seq ${seq} not written (the journal has it all): ${String(err)}`,
+      );
+      return;
+    }
     // Keep a window before the checkpoint for `oj events` and for rebuilding from the journal
     // should a snapshot be damaged.
     if (seq - this.#store.firstSeq > JOURNAL_WINDOW * 1.1)
-      await this.#store.compact(seq - JOURNAL_WINDOW);
+      await this.#store.compact(seq - JOURNAL_WINDOW).catch((err: unknown) => {
+        this.#log('warn', `journal compaction skipped: ${String(err)}`);
+      });
   }
 }

@@ -14,7 +14,7 @@ import type { Notification } from '../../actors/index.js';
 import type { AgentEffect } from '../../machines/index.js';
 import type { Clock } from '../clock.js';
 import { createSessions } from './sessions.js';
-import { settleWorkspace } from './workspaces.js';
+import { settleEndedWorkspaces, settleWorkspace } from './workspaces.js';
 import type { Sessions } from './sessions.js';
 import type { Store } from '../store/index.js';
 import { Dispatcher } from './dispatch.js';
@@ -22,6 +22,7 @@ import type { DispatchDeps } from './dispatch.js';
 import { eventNames, HOOKS, INPUTS } from './records.js';
 import type { JournalEntry, RecordBody } from './records.js';
 import { Checkpoints } from './checkpoints.js';
+import { HeldInputs } from './held-inputs.js';
 import { cronMachine, interruptedCronRuns, routeCron } from './crons.js';
 import type { StoredActor } from './checkpoints.js';
 import { queueId, workerId } from './ids.js';
@@ -83,6 +84,7 @@ export class Engine {
   readonly #bundles = new Map<string, unknown>();
   readonly #machines = new Map<string, ReturnType<typeof createPipelineMachine>>();
   readonly #timers: DeadlineTimers;
+  readonly #held: HeldInputs; // internal inputs a full disk refused, submitted again later
   readonly #listeners = new Set<
     (entry: JournalEntry | { seq: number; at: number; type: string; [k: string]: unknown }) => void
   >();
@@ -97,8 +99,9 @@ export class Engine {
 
   private constructor(deps: EngineDeps) {
     this.#deps = deps;
+    this.#held = new HeldInputs((body) => this.submit(body), deps);
     this.#timers = new DeadlineTimers(deps.clock, (actor, deadline) => {
-      if (!this.#closing) void this.submit({ type: 'timer:fired', actor, deadline });
+      if (!this.#closing) void this.#held.submit({ type: 'timer:fired', actor, deadline });
     });
     this.#sup = new Supervisor((entry, error) => {
       deps.log(
@@ -106,7 +109,7 @@ export class Engine {
         `actor ${entry.id} (${entry.kind} ${entry.meta.qualified}) failed${entry.failure ? ' for good' : '; restarted from its last good state'}: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
       );
     }, deps.inspect);
-    this.#checkpoints = new Checkpoints(deps.store, deps.clock, this.#sup);
+    this.#checkpoints = new Checkpoints(deps.store, deps.clock, this.#sup, deps.log);
     this.#host = {
       sup: this.#sup,
       send: (entry, event, touched) => this.#send(entry, event, touched),
@@ -121,19 +124,12 @@ export class Engine {
     };
     this.#dispatch = new Dispatcher({
       ...deps,
-      submit: (body) =>
-        void this.submit(body).catch((err: unknown) =>
-          deps.log('error', `could not journal ${body.type}: ${String(err)}`),
-        ),
+      submit: (body) => void this.#held.submit(body),
       bundle: (hash) => this.#bundle(hash),
       onEvent: (listener) => this.subscribe((e) => listener(eventNames(e))),
       actor: (id) => this.#sup.get(id),
     });
-    this.sessions = createSessions(deps, this.#dispatch, this.#sup, (body) =>
-      this.submit(body).catch((err: unknown) =>
-        deps.log('error', `could not journal ${body.type}: ${String(err)}`),
-      ),
-    );
+    this.sessions = createSessions(deps, this.#dispatch, this.#sup, this.#held.submit);
   }
 
   /**
@@ -171,7 +167,8 @@ export class Engine {
       'info',
       `engine ready: checkpoint at ${seq}, replayed ${replayed} journal entries, ${engine.#sup.all().length} actors`,
     );
-    await engine.submit({ type: 'daemon:start', version: deps.version, pid: process.pid });
+    // Through #held: a daemon (re)started on a full disk still serves reads and waits for space.
+    await engine.#held.submit({ type: 'daemon:start', version: deps.version, pid: process.pid });
     engine.#reconcile();
     return engine;
   }
@@ -228,6 +225,7 @@ export class Engine {
     await this.#tail;
     this.#timers.cancelAll();
     this.#noticeTimer?.();
+    this.#held.close();
     await this.#flushNotices();
     await this.#checkpoints.write();
     this.#sup.stopAll();
@@ -681,6 +679,7 @@ export class Engine {
       this.#dispatch.resume(entry, snapshot.context.inflight);
     }
     this.sessions.reattach(this.#sup.all('agent'));
+    void settleEndedWorkspaces(this.#deps, this.#sup.all('pipeline'));
     for (const entry of this.#sup.all()) this.#timers.arm(entry.id, entry);
     for (const worker of this.#sup.all('worker')) {
       void this.submit({

@@ -47,6 +47,9 @@ export function queueAppend(
   }
 }
 
+/** Turns a failed write of `what` into the StoreError its caller sees. */
+export type WriteFailure = (what: string, cause: unknown) => StoreError;
+
 /**
  * Hands out acknowledgements in seq order. lmdb-js returns the same promise for every put of one
  * batch, so appends are grouped by that promise: each group waits for the group before it, and
@@ -58,14 +61,16 @@ export class AckQueue {
   private tail: Promise<unknown> = Promise.resolve();
   private group?: { written: Promise<unknown>; settled: Promise<{ cause: unknown } | undefined> };
 
+  constructor(private readonly failure: WriteFailure) {}
+
   /** Resolves with `result` once `written` (the write of seqs `from..to`) and every write added
-   * before it have settled; rejects with StoreError WRITE_FAILED when `written` failed. */
+   * before it have settled; rejects with the StoreError `failure` makes when `written` failed. */
   add<T>(written: Promise<unknown>, from: number, to: number, result: T): Promise<T> {
     let group = this.group;
     if (group?.written !== written) {
       const outcome = written.then(
         () => undefined,
-        (cause: unknown) => ({ cause }),
+        async (error: unknown) => ({ cause: await rootCause(error) }),
       );
       const settled = Promise.all([this.tail, outcome]).then(([, failure]) => failure);
       group = { written, settled };
@@ -74,9 +79,7 @@ export class AckQueue {
     }
     return group.settled.then((failure) => {
       if (failure === undefined) return result;
-      const what = from === to ? `event ${from}` : `events ${from}..${to}`;
-      const message = `could not write ${what}: ${messageOf(failure.cause)}`;
-      throw new StoreError('WRITE_FAILED', message, { cause: failure.cause });
+      throw this.failure(from === to ? `event ${from}` : `events ${from}..${to}`, failure.cause);
     });
   }
 
@@ -84,4 +87,23 @@ export class AckQueue {
   get idle(): Promise<unknown> {
     return this.tail;
   }
+}
+
+/**
+ * What made an LMDB write fail. A failed commit rejects each write with "Commit failed (see
+ * commitError for details)" and rejects `commitError` with the real error (ENOSPC, EIO…) in the
+ * same native callback; reading it here also keeps that promise from going unhandled.
+ */
+export async function rootCause(error: unknown): Promise<unknown> {
+  const commit = (error as { commitError?: unknown } | null)?.commitError;
+  if (!(commit instanceof Promise)) return error;
+  // It is rejected by now when it has a cause; never wait on one that will not settle.
+  const later = new Promise<unknown>((resolve) => setImmediate(() => resolve(error)));
+  return Promise.race([
+    commit.then(
+      () => error,
+      (cause: unknown) => cause,
+    ),
+    later,
+  ]);
 }

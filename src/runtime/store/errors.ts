@@ -17,8 +17,11 @@ export const STORE_ERROR_CODES = [
   'INVALID_SNAPSHOT',
   /** A checkpoint that would move backwards or cover events that were never appended. */
   'INVALID_CHECKPOINT',
-  /** LMDB refused or failed a write (disk full, I/O error); the message names what was written. */
+  /** LMDB refused or failed a write (an I/O error); the message names what was written. */
   'WRITE_FAILED',
+  /** The disk holding the journal is (nearly) full: the write was refused or failed with ENOSPC,
+   * and nothing of it was written. Retry once space is freed. */
+  'NO_SPACE',
   /** A key that LMDB cannot store (empty, too long) or a meta key reserved by the store. */
   'INVALID_KEY',
 ] as const;
@@ -31,6 +34,15 @@ export class StoreError extends OjError {
   constructor(code: StoreErrorCode, message: string, options?: { cause?: unknown }) {
     super(code, message, options);
   }
+}
+
+/** Whether `error` says the disk or the user's quota is full: a StoreError NO_SPACE, or an error
+ * from LMDB or the file system with ENOSPC/EDQUOT. */
+export function isNoSpace(error: unknown): boolean {
+  const { code, message } = (error ?? {}) as { code?: unknown; message?: unknown };
+  if (code === 'NO_SPACE' || code === 'ENOSPC' || code === 'EDQUOT') return true;
+  if (code === 28 || code === 122) return true; // lmdb-js gives the errno: ENOSPC, EDQUOT (Linux)
+  return typeof message === 'string' && /no space left on device|quota exceeded/i.test(message);
 }
 
 /** The message of anything thrown, for embedding in a StoreError message. */

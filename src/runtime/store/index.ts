@@ -5,5 +5,5 @@ export type { Checkpoint, CheckpointWrite, Store, StoreDeps } from './types.js';
 export type { QuarantineRecord } from './lmdb-env.js';
 export { SNAPSHOT_SCHEMA } from './records.js';
 export type { JournalRecord, NewEvent, SnapshotRecord } from './records.js';
-export { StoreError } from './errors.js';
+export { isNoSpace, StoreError } from './errors.js';
 export type { StoreErrorCode } from './errors.js';

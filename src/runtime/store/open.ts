@@ -36,7 +36,11 @@ export async function openStore(dir: string, deps: StoreDeps): Promise<Store> {
   }
   const format = store.meta(FORMAT_KEY);
   if (format === undefined) {
-    await store.writeFormat();
+    // A new journal on a full disk (NO_SPACE): close it rather than leave it open behind the error.
+    await store.writeFormat().catch(async (error: unknown) => {
+      await store.close();
+      throw error;
+    });
   } else if (typeof format !== 'number' || format > STORE_FORMAT) {
     await store.close();
     throw new StoreError(

@@ -3,9 +3,9 @@
 // Writes are lmdb-js async writes (never putSync: it blocks while another process holds the write
 // lock); appends made in one event turn share one transaction and one fdatasync (group commit).
 // No AbortSignal: a queued LMDB write cannot be withdrawn, and reads are memory-mapped and sync.
-import { AckQueue, queueAppend } from './append.js';
+import { AckQueue, queueAppend, rootCause } from './append.js';
 import type { QueuedAppend } from './append.js';
-import { messageOf, StoreError } from './errors.js';
+import { isNoSpace, messageOf, StoreError } from './errors.js';
 import type { QuarantineRecord, StoreDbs } from './lmdb-env.js';
 import { HIGH_SEQ_KEY, Quarantine } from './quarantine.js';
 import {
@@ -19,6 +19,7 @@ import {
 import type { JournalRecord, NewEvent, SnapshotRecord } from './records.js';
 import { getChecked, judgeEntry, scanRange } from './scan.js';
 import { toSnapshotsWrite } from './snapshots.js';
+import { noSpaceError, SpaceGuard } from './space.js';
 import type { Checkpoint, CheckpointWrite, Store, StoreDeps } from './types.js';
 
 export const FORMAT_KEY = 'store.format';
@@ -31,9 +32,10 @@ export class LmdbStore implements Store {
   private first: number;
   private durableCheckpoint: number;
   private closed = false;
-  private readonly acks = new AckQueue();
+  private readonly acks = new AckQueue((what, cause) => this.failure(what, cause));
   private readonly pending = new Set<Promise<unknown>>();
   private readonly quarantine: Quarantine;
+  private readonly space: SpaceGuard;
 
   constructor(
     readonly dir: string,
@@ -41,6 +43,7 @@ export class LmdbStore implements Store {
     deps: StoreDeps,
   ) {
     this.quarantine = new Quarantine(dbs, { log: deps.log, track: (p) => this.track(p) });
+    this.space = new SpaceGuard(dir, deps.space);
     const checkpoint = this.readMeta(CHECKPOINT_KEY);
     this.durableCheckpoint = typeof checkpoint === 'number' ? checkpoint : 0;
     const high = this.readMeta(HIGH_SEQ_KEY);
@@ -71,6 +74,7 @@ export class LmdbStore implements Store {
     let queued: QueuedAppend;
     try {
       this.assertOpen();
+      this.space.assertRoom(); // before a seq is given: a refused append leaves no gap
       queued = queueAppend(this.dbs, this.seq + 1, [event]);
     } catch (error) {
       return Promise.reject(error as Error);
@@ -84,6 +88,7 @@ export class LmdbStore implements Store {
     let queued: QueuedAppend;
     try {
       this.assertOpen();
+      this.space.assertRoom();
       queued = queueAppend(this.dbs, this.seq + 1, events);
     } catch (error) {
       return Promise.reject(error as Error);
@@ -253,22 +258,34 @@ export class LmdbStore implements Store {
   }
 
   private async write<T>(what: string, start: () => Promise<T>): Promise<T> {
+    this.space.assertRoom();
     try {
       const result = start();
       this.track(result);
       return await result;
-    } catch (cause) {
-      if (cause instanceof StoreError) throw cause;
-      throw new StoreError('WRITE_FAILED', `could not write ${what}: ${messageOf(cause)}`, {
+    } catch (error) {
+      if (error instanceof StoreError) throw error;
+      throw this.failure(what, await rootCause(error));
+    }
+  }
+
+  /** The StoreError for a failed LMDB write of `what`: NO_SPACE for a full disk (and writes stay
+   * refused until space is freed), else WRITE_FAILED. */
+  private failure(what: string, cause: unknown): StoreError {
+    if (cause instanceof StoreError) return cause;
+    if (!isNoSpace(cause))
+      return new StoreError('WRITE_FAILED', `could not write ${what}: ${messageOf(cause)}`, {
         cause,
       });
-    }
+    this.space.exhausted();
+    return noSpaceError(this.dir, `LMDB could not write ${what}: ${messageOf(cause)}`, cause);
   }
 
   private track(write: Promise<unknown>): void {
     const settled: Promise<unknown> = write.then(
       () => this.pending.delete(settled),
-      () => this.pending.delete(settled),
+      // rootCause reads lmdb-js's commitError too, which would otherwise go unhandled.
+      (error: unknown) => rootCause(error).then(() => this.pending.delete(settled)),
     );
     this.pending.add(settled);
   }

@@ -1,10 +1,13 @@
 // The journal store's contract: the API the engine programs against and the shapes it passes.
 import type { QuarantineRecord } from './lmdb-env.js';
 import type { JournalRecord, NewEvent, SnapshotRecord } from './records.js';
+import type { SpaceOptions } from './space.js';
 
-/** What the store needs from outside: somewhere to report damage and start-up facts. */
+/** What the store needs from outside: somewhere to report damage and start-up facts, and (tests)
+ * how free space is measured and how much must stay free. */
 export interface StoreDeps {
   log: (level: 'info' | 'warn' | 'error', message: string) => void;
+  space?: SpaceOptions;
 }
 
 /** What `checkpoint` writes: snapshots to put, actor ids to delete, the seq they all reflect. */
@@ -22,7 +25,9 @@ export interface Checkpoint {
 }
 
 /** The daemon's durable store; obtain one from `openStore`. Not safe to share between processes
- * that both write: one daemon owns a state directory. */
+ * that both write: one daemon owns a state directory. Every write (appends, checkpoints,
+ * definitions, meta, compaction) fails with StoreError NO_SPACE, writing nothing, while the disk
+ * holding the journal has less than `space.minFreeBytes` free or after LMDB reported ENOSPC. */
 export interface Store {
   readonly dir: string;
   /** Highest seq ever assigned, including appends not yet durable and quarantined records. */
@@ -36,7 +41,8 @@ export interface Store {
    * Gives the event seq `lastSeq + 1` synchronously (call order = seq order, even without
    * awaiting), queues its write, and resolves with the record once it is committed and fsync'd.
    * Appends made in one event turn share one transaction and one fsync (group commit); promises
-   * settle in seq order. Rejects INVALID_EVENT (no seq used) or WRITE_FAILED.
+   * settle in seq order. Rejects INVALID_EVENT (no seq used), NO_SPACE (refused while the disk
+   * holding the journal is nearly full: no seq used; or LMDB's own ENOSPC) or WRITE_FAILED.
    */
   append(event: NewEvent): Promise<JournalRecord>;
   /** Like `append` for several events with consecutive seqs, in one transaction: all or none. */
