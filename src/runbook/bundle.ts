@@ -7,6 +7,7 @@ import { KINDS } from './types.js';
 import type {
   ActionDef,
   AgentDef,
+  EventHook,
   GuardDef,
   LockDef,
   PipelineDef,
@@ -25,6 +26,8 @@ export interface PipelineBundle {
   semaphores: Record<QualifiedName, SemaphoreDef>;
   /** Named actions the agents' recovery chains use. */
   actions: Record<QualifiedName, ActionDef>;
+  /** The `[events]` hooks of the pipeline's runbook, as they were when it started. */
+  events?: Partial<Record<EventHook, string>>;
 }
 
 /** Gathers a pipeline and the blocks it uses. Pure. */
@@ -43,6 +46,8 @@ export function bundlePipeline(
     semaphores: {},
     actions: {},
   };
+  const hooks = project.events[qualified.slice(0, qualified.lastIndexOf('.'))];
+  if (hooks && Object.keys(hooks).length) bundle.events = hooks;
   const addAgent = (q: QualifiedName | undefined) => {
     const agent = q ? project.agent[q] : undefined;
     if (!agent) return;

@@ -9,7 +9,7 @@ import {
   toPipelineStatus,
 } from '../../machines/index.js';
 import type { PipelineContext, PipelineStatus } from '../../machines/index.js';
-import type { EventHook, PipelineBundle, QueueDef, WorkerDef } from '../../runbook/index.js';
+import type { PipelineBundle, QueueDef, WorkerDef } from '../../runbook/index.js';
 import type { Notification } from '../../actors/index.js';
 import type { AgentEffect } from '../../machines/index.js';
 import type { Clock } from '../clock.js';
@@ -60,8 +60,6 @@ export interface EngineDeps extends Omit<DispatchDeps, 'submit' | 'bundle' | 'on
   inspect?: InspectionObserver;
   sessionTiming?: 'production' | 'test';
   fakeAgents?: string;
-  /** The `[events]` hooks of a runbook of a project, as the project's runbooks say now. */
-  eventHooks?: (project: string, runbook: string) => Partial<Record<EventHook, string>> | undefined;
 }
 
 const NOTICE_FLUSH_MS = 20;
@@ -710,7 +708,7 @@ export class Engine {
     );
     const hook = HOOKS[type];
     const runbook = entry.meta.qualified.slice(0, entry.meta.qualified.lastIndexOf('.'));
-    const script = hook ? this.#deps.eventHooks?.(entry.meta.project, runbook)?.[hook] : undefined;
+    const script = hook && (this.#bundle(entry.meta.defHash) as PipelineBundle).events?.[hook];
     if (hook && script) {
       const ctx = (entry.actor.getSnapshot() as { context: PipelineContext }).context;
       const vars = {

@@ -65,13 +65,6 @@ export async function createEngineServices(options: EngineServicesOptions): Prom
         platform: process.platform,
         fetch,
       }),
-    eventHooks: (root, runbook) => {
-      try {
-        return projects.load(root).project.events[runbook];
-      } catch {
-        return undefined;
-      }
-    },
   });
   let web: Promise<WebServer> | null = null;
   const handlers: Record<string, Handler> = {
