@@ -165,14 +165,32 @@ export function isTakeable(context: QueueContext, item: QueueItem): boolean {
 
 /**
  * The items a worker may take now, best first: by priority (high first) then FIFO for a
- * `priority` queue, FIFO otherwise. An `after` naming an unknown or dead item blocks. Pure.
+ * `priority` queue, FIFO otherwise; at most `limit`. An `after` naming an unknown or dead item
+ * blocks. Pure.
  */
-export function takeableItems(snapshot: LiveQueueSnapshotLike): QueueItem[] {
+export function takeableItems(snapshot: LiveQueueSnapshotLike, limit = Infinity): QueueItem[] {
   const { context } = snapshot;
   const byPriority = snapshot.getMeta()[QUEUE_MACHINE_ID]?.order === 'priority';
-  return Object.values(context.items)
-    .filter((item) => isTakeable(context, item))
-    .sort((a, b) => (byPriority ? b.priority - a.priority : 0) || a.seq - b.seq);
+  const before = (a: QueueItem, b: QueueItem) =>
+    (byPriority ? b.priority - a.priority : 0) || a.seq - b.seq;
+  if (limit === Infinity)
+    return Object.values(context.items)
+      .filter((item) => isTakeable(context, item))
+      .sort(before);
+  // A worker takes a few items from a queue that may hold thousands: keep only the best `limit`.
+  const best: QueueItem[] = [];
+  if (limit <= 0) return best;
+  for (const item of Object.values(context.items)) {
+    if (!isTakeable(context, item)) continue;
+    if (best.length === limit && before(item, best[limit - 1] as QueueItem) >= 0) continue;
+    let at = best.length === limit ? limit - 1 : best.length;
+    while (at > 0 && before(item, best[at - 1] as QueueItem) < 0) {
+      best[at] = best[at - 1] as QueueItem;
+      at--;
+    }
+    best[at] = item;
+  }
+  return best;
 }
 
 /**

@@ -170,6 +170,8 @@ describe('createQueueMachine: taking', () => {
       q.add({ id: 'd', priority: 5 }),
     );
     expect(ids(d.snapshot)).toEqual(expected);
+    for (const k of [0, 1, 2, 3, 4, 9])
+      expect(takeableItems(d.snapshot, k).map((i) => i.id)).toEqual(expected.slice(0, k));
   });
 
   it('orders by the definition the machine was rebuilt with, not the one it started with', () => {

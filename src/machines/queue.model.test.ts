@@ -175,6 +175,16 @@ function stepViolations(
   const items = Object.entries(after);
   wrong.push(...items.flatMap(([key, item]) => itemViolations(next, key, item)));
   if (new Set(items.map(([, i]) => i.seq)).size !== items.length) wrong.push('seqs collide');
+  // What a worker asks for (the best few) is the head of the full order.
+  const order = takeableItems(next).map((i) => i.id);
+  for (const k of [1, 2])
+    if (
+      !same(
+        takeableItems(next, k).map((i) => i.id),
+        order.slice(0, k),
+      )
+    )
+      wrong.push(`the best ${k} takeable items are not the head of the order`);
   return wrong.map((w) => `${describeStep(event)}: ${w}`);
 }
 

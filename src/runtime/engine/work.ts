@@ -24,7 +24,7 @@ export function takeItems(
   if (!worker?.meta.handlerHash) return;
   const count = Number(emitted.effect.count ?? 0);
   const queue = host.sup.get(queueId(worker.meta.project, String(emitted.effect.queue)));
-  const items = queue ? takeableItems(queue.actor.getSnapshot() as never).slice(0, count) : [];
+  const items = queue ? takeableItems(queue.actor.getSnapshot() as never, count) : [];
   if (!queue || items.length === 0) {
     host.send(worker, { type: 'worker.idle', at: entry.at }, touched);
     return;
