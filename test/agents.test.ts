@@ -129,6 +129,22 @@ const alive = (pid: number) => {
   }
 };
 
+/** The live session host serving agent dir `dir`, found by its command line in /proc. */
+const hostProcessOf = (dir: string): { pid: number; dir: string } | null => {
+  for (const entry of readdirSync('/proc')) {
+    const pid = Number(entry);
+    if (!Number.isInteger(pid)) continue;
+    try {
+      const argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+      if (argv.some((a) => a.endsWith('session-host.js')) && argv.includes(dir) && alive(pid))
+        return { pid, dir };
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return null;
+};
+
 afterEach(() => {
   for (const { project, state } of started.splice(0))
     runOj(['daemon', 'stop', '--kill'], { cwd: project, env: { OJ_STATE_DIR: state } });
@@ -390,6 +406,75 @@ steps = [{ say = "working" }, { barrier = "GO" }, { write = "out.txt", content =
     }, 'all three pipelines to finish');
     const starts = env.traceOf().filter((t) => (t.kind ?? t.type) === 'start');
     expect(starts).toHaveLength(3);
+  });
+
+  it('stops an agent still running after its oj done when ojd was SIGKILLed before stopping it', async () => {
+    const env = setup(`
+[[turn]]
+on = { contains = "implement" }
+steps = [{ done = {} }, { say = "one more thing" }, { barrier = "GO" }]
+`);
+    const id = env.start();
+    // The done step is traced once `oj done` was acknowledged; the daemon then lets the still
+    // working agent finish its turn (2 s with test timing) before stopping it: kill ojd in there.
+    const done = () => env.traceOf().some((t) => t.type === 'step' && t.kind === 'done');
+    await waitFor(done, 'the agent to call oj done', 20_000, 10);
+    const daemon = Number(readFileSync(join(env.state, 'run', 'ojd.pid'), 'utf8'));
+    process.kill(daemon, 'SIGKILL');
+    await waitFor(() => !alive(daemon), 'ojd to die');
+    expect(env.status(id).status).toBe('done'); // restarts ojd; the agent run is over
+    const agent = env.traceOf().find((t) => t.type === 'start')?.pid as number;
+    await waitFor(() => !alive(agent), 'the ownerless agent to be stopped');
+    const sockets = readdirSync(join(env.state, 'sessions'), { recursive: true }).filter((f) =>
+      String(f).endsWith('.sock'),
+    );
+    await waitFor(
+      () => sockets.every((f) => !existsSync(join(env.state, 'sessions', String(f)))),
+      'its host to exit and remove its socket',
+    );
+  });
+
+  it('a daemon restarted while a session host is still starting waits for it, never spawning a second agent', async () => {
+    // The input puts the first spawn a second after the run starts, so it is caught as it starts;
+    // the restarted daemon's spawn comes at once, while that host is still held.
+    const env = setup(
+      `
+[[turn]]
+on = { contains = "implement" }
+steps = [{ say = "working" }, { barrier = "GO" }, { done = {} }]
+`,
+      'inputs = [{ name = "pause", source = "test -e restarted || sleep 1" }]',
+    );
+    const id = env.start();
+    // Catch the host before it is up (host.json), and hold it there: a host slower to start than
+    // the daemon is to restart.
+    const sessions = join(env.state, 'sessions');
+    const host = await waitFor(
+      () => {
+        const dir = existsSync(sessions) ? readdirSync(sessions)[0] : undefined;
+        return dir === undefined ? null : hostProcessOf(join(sessions, dir));
+      },
+      'the session host to be starting',
+      20_000,
+      5,
+    );
+    process.kill(host.pid, 'SIGSTOP');
+    expect(existsSync(join(host.dir, 'host.json'))).toBe(false);
+    const daemon = Number(readFileSync(join(env.state, 'run', 'ojd.pid'), 'utf8'));
+    process.kill(daemon, 'SIGKILL');
+    await waitFor(() => !alive(daemon), 'ojd to die');
+    writeFileSync(join(env.project, 'restarted'), '');
+    env.ok('status'); // the new daemon finds the agent run without a session, and spawns it
+    process.kill(host.pid, 'SIGCONT');
+    await waitFor(
+      () => env.sessions().find((s) => s.state === 'working' && s.pid !== null),
+      'the agent to work',
+    );
+    writeFileSync(join(env.project, 'GO'), '');
+    await waitStatus(env, id, 'done');
+    expect(env.traceOf().filter((t) => t.type === 'start')).toHaveLength(1);
+    await waitFor(() => !alive(host.pid), 'its host to exit with its agent');
+    expect(hostProcessOf(host.dir)).toBeNull();
   });
 
   it('fails the phase with a clear error when the agent command does not exist', async () => {

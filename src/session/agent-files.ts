@@ -2,6 +2,11 @@
 
 /** Written by the spawner: the SpawnSpec. */
 export const SPAWN_FILE = 'spawn.json';
+/**
+ * Written by the spawner as soon as the host process exists: `{pid, startTime}`. A spawner that
+ * finds it (a daemon restarted while the host was starting) waits for that host, not a second one.
+ */
+export const HOST_PID_FILE = 'host-pid.json';
 /** Written by the host, atomically, once it listens: the HostInfo. */
 export const HOST_FILE = 'host.json';
 /** Written by the host when it could not start its agent: `{error, code}`. */

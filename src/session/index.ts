@@ -24,4 +24,4 @@ export {
   SPAWN_ERROR_FILE,
   SPAWN_FILE,
 } from './agent-files.js';
-export { killAllSessions } from './sweep.js';
+export { killAllSessions, killStraySessions } from './sweep.js';

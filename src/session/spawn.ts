@@ -1,6 +1,6 @@
 // Starting a session host from the daemon: write <dir>/spawn.json, launch the sidecar detached with
-// its output in <dir>/host.log, and wait for host.json (or the host's spawn error). Also liveness
-// checks from host.json that do not mistake a reused pid for the agent.
+// its output in <dir>/host.log, record its pid, and wait for host.json (or the host's spawn error).
+// Also liveness checks from host.json that do not mistake a reused pid for the agent.
 import { spawn } from 'node:child_process';
 import { closeSync, existsSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
@@ -8,7 +8,13 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { distEntryPath } from './entry-paths.js';
 import { messageOf, SessionError } from './errors.js';
 import { ensurePrivateDir, readJsonIfPresent, writeJsonAtomic } from './files.js';
-import { HOST_FILE, HOST_LOG_FILE, SPAWN_ERROR_FILE, SPAWN_FILE } from './agent-files.js';
+import {
+  HOST_FILE,
+  HOST_LOG_FILE,
+  HOST_PID_FILE,
+  SPAWN_ERROR_FILE,
+  SPAWN_FILE,
+} from './agent-files.js';
 import { isPidAlive, isZombie, processStartTime, signalGroup } from './proc.js';
 import { describeIssues, HostInfoSchema, SpawnErrorSchema, SpawnSpecSchema } from './protocol.js';
 import type { HostInfo, SpawnSpec } from './protocol.js';
@@ -39,9 +45,11 @@ function hostEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
 
 /**
  * Starts a session host for `spec` in `spec.dir` (created 0700) and resolves with its host.json
- * once it listens. The host is detached and unref'd: it outlives the caller. Rejects with a
- * SessionError (NOT_FOUND for a missing agent program, SPAWN_FAILED otherwise) carrying the
- * host's own message, or TIMEOUT; on timeout or abort the host's process group is killed.
+ * once it listens. The host is detached and unref'd: it outlives the caller. A live host that
+ * an earlier caller started in that dir (up, or still starting) is joined instead: never two
+ * hosts, and two agents, in one dir. Rejects with a SessionError (NOT_FOUND for a missing agent
+ * program, SPAWN_FAILED otherwise) carrying the host's own message, or TIMEOUT; on timeout or
+ * abort the host's process group is killed.
  */
 export async function spawnSessionHost(
   spec: SpawnSpec,
@@ -55,13 +63,18 @@ export async function spawnSessionHost(
     );
   const dir = parsed.data.dir;
   ensurePrivateDir(dir);
+  // One host per agent dir. A host already there was started for this same agent generation by
+  // a caller that died before it could record it (a daemon killed mid-spawn): join it, whether
+  // it is up or still starting. Starting another would run the agent twice.
   const running = readHostInfo(dir);
-  if (running && isPidAlive(running.hostPid) && existsSync(running.socket))
-    throw new SessionError(
-      'SPAWN_FAILED',
-      `a session host (pid ${running.hostPid}) is already running in "${dir}"; kill it before starting another`,
-    );
-  for (const stale of [HOST_FILE, SPAWN_ERROR_FILE]) rmSync(join(dir, stale), { force: true });
+  if (running && isPidAlive(running.hostPid) && existsSync(running.socket)) return running;
+  const starting = startingHost(dir);
+  if (starting) {
+    const alive = () => isPidAlive(starting.pid) && !isZombie(starting.pid);
+    return waitForHost(dir, spec.agentId, starting.pid, () => (alive() ? undefined : null), opts);
+  }
+  for (const stale of [HOST_FILE, SPAWN_ERROR_FILE, HOST_PID_FILE])
+    rmSync(join(dir, stale), { force: true });
   writeJsonAtomic(join(dir, SPAWN_FILE), parsed.data);
 
   const entry = opts.hostEntry ?? distEntryPath('session-host.js');
@@ -86,31 +99,68 @@ export async function spawnSessionHost(
       error: `could not start the session host: ${err.message}`,
     });
   });
+  if (child.pid)
+    writeJsonAtomic(join(dir, HOST_PID_FILE), {
+      pid: child.pid,
+      startTime: processStartTime(child.pid) ?? null,
+    });
+  return waitForHost(dir, spec.agentId, child.pid, () => exitCode, opts);
+}
 
+/**
+ * Waits for the host `hostPid` of `dir` to write host.json. `exited` says how it ended when it
+ * did (undefined while it runs). On timeout or abort the host's process group is killed.
+ */
+async function waitForHost(
+  dir: string,
+  agentId: string,
+  hostPid: number | undefined,
+  exited: () => number | null | undefined,
+  opts: SpawnHostOptions,
+): Promise<HostInfo> {
   const deadline = Date.now() + (opts.timeoutMs ?? DEFAULT_SPAWN_TIMEOUT_MS);
   for (;;) {
     const info = readHostInfo(dir);
     if (info) return info;
     const failure = readSpawnError(dir);
     if (failure) throw new SessionError(failure.code, failure.error);
+    const exitCode = exited();
     if (exitCode !== undefined) {
       // Exited without a word (a crash before it could write spawn-error.json): show its log.
       throw new SessionError(
         'SPAWN_FAILED',
-        `the session host for agent "${spec.agentId}" exited (code ${exitCode}) before listening; its log says: ${tailOf(join(dir, HOST_LOG_FILE))}`,
+        `the session host for agent "${agentId}" exited (code ${exitCode}) before listening; its log says: ${tailOf(join(dir, HOST_LOG_FILE))}`,
       );
     }
     if (opts.signal?.aborted || Date.now() >= deadline) {
-      if (child.pid) signalGroup(child.pid, 'SIGKILL');
+      if (hostPid) signalGroup(hostPid, 'SIGKILL');
       if (opts.signal?.aborted)
-        throw new SessionError('ABORTED', `spawning agent "${spec.agentId}" was aborted`);
+        throw new SessionError('ABORTED', `spawning agent "${agentId}" was aborted`);
       throw new SessionError(
         'TIMEOUT',
-        `the session host for agent "${spec.agentId}" did not start within ${opts.timeoutMs ?? DEFAULT_SPAWN_TIMEOUT_MS} ms; see ${join(dir, HOST_LOG_FILE)}`,
+        `the session host for agent "${agentId}" did not start within ${opts.timeoutMs ?? DEFAULT_SPAWN_TIMEOUT_MS} ms; see ${join(dir, HOST_LOG_FILE)}`,
       );
     }
     await sleep(POLL_MS);
   }
+}
+
+/**
+ * The host an earlier spawner started in `dir` that is still starting: its process lives (the
+ * same process: start time checked where /proc tells) and has written neither host.json nor
+ * spawn-error.json yet.
+ */
+function startingHost(dir: string): { pid: number } | undefined {
+  if (readHostInfo(dir) || readSpawnError(dir)) return undefined;
+  const record = readJsonIfPresent(join(dir, HOST_PID_FILE)) as {
+    pid?: unknown;
+    startTime?: unknown;
+  } | null;
+  const pid = record?.pid;
+  if (typeof pid !== 'number' || !isPidAlive(pid) || isZombie(pid)) return undefined;
+  const now = processStartTime(pid);
+  const then = typeof record?.startTime === 'number' ? record.startTime : undefined;
+  return then === undefined || now === undefined || now === then ? { pid } : undefined;
 }
 
 /** The host.json in agent dir `dir`, or undefined when there is none (yet) or it does not parse. */

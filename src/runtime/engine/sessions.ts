@@ -7,6 +7,7 @@ import {
   connectSession,
   isAgentAlive,
   killSessionGroup,
+  killStraySessions,
   readHostInfo,
   spawnSessionHost,
 } from '../../session/index.js';
@@ -108,12 +109,17 @@ export class Sessions {
     }
   }
 
-  /** After a restart: re-attach to the live session of each run, or report what happened to it. */
+  /**
+   * After a restart: re-attach to the live session of each run, or report what happened to it;
+   * then stop the sessions no run owns any more (see killStraySessions).
+   */
   reattach(runs: readonly ActorEntry[]): void {
+    const owned = new Set<string>();
     for (const run of runs) {
       const c = run.actor.getSnapshot().context as AgentContext;
       if (c.outcome) continue;
       const dir = this.dirOf(c.id, c.generation);
+      owned.add(dir);
       const info = readHostInfo(dir);
       if (info && 'socket' in info && isAgentAlive(info)) {
         if (!c.session) this.#deps.submit(spawnedRecord(c.id, c.generation, dir, info));
@@ -133,6 +139,9 @@ export class Sessions {
         void this.#spawn(c.id, c.generation, c.generation > 1);
       }
     }
+    killStraySessions(this.#deps.stateDir, owned, this.#deps.log).catch((err: unknown) =>
+      this.#deps.log('warn', `stopping sessions no run owns failed: ${String(err)}`),
+    );
   }
 
   /** The live session of an agent run, for `oj session …`. */
