@@ -19,7 +19,8 @@ import type { Sessions } from './sessions.js';
 import type { Store } from '../store/index.js';
 import { Dispatcher } from './dispatch.js';
 import type { DispatchDeps } from './dispatch.js';
-import { eventNames, HOOKS, INPUTS } from './records.js';
+import { eventNames, INPUTS } from './records.js';
+import { eventHookCall } from './hooks.js';
 import type { JournalEntry, RecordBody } from './records.js';
 import { Checkpoints } from './checkpoints.js';
 import { HeldInputs } from './held-inputs.js';
@@ -63,6 +64,7 @@ export interface EngineDeps extends Omit<DispatchDeps, 'submit' | 'bundle' | 'on
 }
 
 const NOTICE_FLUSH_MS = 20;
+const SLICE_ENTRIES = 32; // entries processed back to back before the event loop gets a turn
 const SESSION_EFFECTS = new Set([
   'sessionSpawn',
   'sessionNudge',
@@ -87,6 +89,7 @@ export class Engine {
     (entry: JournalEntry | { seq: number; at: number; type: string; [k: string]: unknown }) => void
   >();
   #tail: Promise<unknown> = Promise.resolve();
+  #inSlice = 0; // entries processed in the current turn of the event loop
   #live = false;
   readonly #checkpoints: Checkpoints;
   readonly #host: EngineHost;
@@ -187,6 +190,10 @@ export class Engine {
       : this.#deps.store.append(input)) as Promise<unknown> as Promise<JournalEntry>;
     const processed = this.#tail.then(async () => {
       const entry = await committed;
+      // A burst (a bulk add, a restart's backlog) is processed in slices, so that timers, requests
+      // and I/O wait for one slice, never the whole burst.
+      if (this.#inSlice++ === 0) setImmediate(() => (this.#inSlice = 0));
+      else if (this.#inSlice > SLICE_ENTRIES) await new Promise((r) => setImmediate(r));
       this.#process(entry);
       return entry;
     });
@@ -706,22 +713,8 @@ export class Engine {
         void this.#flushNotices();
       },
     );
-    const hook = HOOKS[type];
-    const runbook = entry.meta.qualified.slice(0, entry.meta.qualified.lastIndexOf('.'));
-    const script = hook && (this.#bundle(entry.meta.defHash) as PipelineBundle).events?.[hook];
-    if (hook && script) {
-      const ctx = (entry.actor.getSnapshot() as { context: PipelineContext }).context;
-      const vars = {
-        id: entry.id,
-        pipeline: entry.id,
-        name: entry.meta.name ?? entry.id,
-        phase: ctx.phase ?? '',
-        status: toPipelineView(entry).status,
-        error: ctx.error ?? '',
-        runbook,
-      };
-      this.#dispatch.hook(entry, hook, script, vars);
-    }
+    const call = eventHookCall(entry, type, (hash) => this.#bundle(hash));
+    if (call) this.#dispatch.hook(entry, call.hook, call.script, call.vars);
   }
 
   /** Journals notices that no input carried along (history only: they are never replayed). */
