@@ -2,6 +2,8 @@
 
 export { buildShellEnv, runShell } from './shell.actor.js';
 export type { ShellClock, ShellDeps, ShellRequest, ShellResult } from './shell.actor.js';
+export { ShellThread } from './shell-thread.js';
+export type { FromShellThread, ToShellThread } from './shell-thread.js';
 export { runCapture } from './capture.actor.js';
 export type { CaptureRequest, CaptureResult } from './capture.actor.js';
 export {

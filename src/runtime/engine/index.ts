@@ -3,7 +3,12 @@
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { withOjShims } from '../shims.js';
-import { buildShellEnv, runShell, sendNotification, toNotifyOptions } from '../../actors/index.js';
+import {
+  ShellThread,
+  buildShellEnv,
+  sendNotification,
+  toNotifyOptions,
+} from '../../actors/index.js';
 import { loadProject } from '../../project/index.js';
 import { parseDuration } from '../../runbook/index.js';
 import type { LoadedProject } from '../../project/index.js';
@@ -46,6 +51,10 @@ export async function createEngineServices(options: EngineServicesOptions): Prom
   const projects = new ProjectCache();
   const notifyOptions = toNotifyOptions(process.env);
   const inspector = await startInspector(process.env.OJ_INSPECT, options.log);
+  // Phase shells start on a thread of their own (see ShellThread); the thread's script is bundled
+  // beside the daemon's chunks.
+  const shells = new ShellThread(new URL('./shell-worker.js', import.meta.url), options.log);
+  shells.warm();
   const engine = await Engine.start({
     ...(inspector ? { inspect: inspector.inspect } : {}),
     store,
@@ -54,7 +63,7 @@ export async function createEngineServices(options: EngineServicesOptions): Prom
     version: options.version,
     stateDir: options.stateDir,
     gitTimeoutMs: gitTimeout(process.env.OJ_GIT_TIMEOUT, options.log),
-    runShell: (request) => runShell(request, { clock, log: options.log }),
+    runShell: (request) => shells.run(request),
     baseEnv: { ...process.env, PATH: withOjShims(options.stateDir, process.env.PATH) },
     buildEnv: buildShellEnv,
     sessionTiming: process.env.OJ_SESSION_TIMING === 'test' ? 'test' : 'production',
@@ -99,6 +108,7 @@ export async function createEngineServices(options: EngineServicesOptions): Prom
       await (await web?.catch(() => null))?.close();
       if (opts?.kill) await killAllSessions(options.stateDir, options.log);
       await engine.close(opts?.kill ? 0 : (options.drainMs ?? 10_000));
+      await shells.close();
       await store.close();
     },
   };
