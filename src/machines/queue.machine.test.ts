@@ -64,6 +64,20 @@ describe('createQueueMachine: adding', () => {
     expect(d.snapshot.context.nextSeq).toBe(2);
   });
 
+  it('keeps ids that name Object.prototype members as ordinary items', () => {
+    const d = driveQueue();
+    d.send(q.add({ id: 'x' }), q.add({ id: '__proto__' }), q.add({ id: 'constructor' }));
+    d.send(q.take('__proto__', 'pl-1'), q.complete('__proto__', 'pl-1'));
+    expect(Object.keys(d.snapshot.context.items)).toEqual(['x', '__proto__', 'constructor']);
+    expect(d.item('__proto__')).toMatchObject({ id: '__proto__', status: 'done' });
+    expect(takeableItems(d.snapshot).map((i) => i.id)).toEqual(['x', 'constructor']);
+    // …and survive the snapshot's JSON round trip as an own key.
+    const restored = JSON.parse(JSON.stringify(d.snapshot.context.items)) as object;
+    expect(Object.getOwnPropertyDescriptor(restored, '__proto__')?.value).toMatchObject({
+      status: 'done',
+    });
+  });
+
   it.each(['pending', 'active'] as const)('ignores adding an id that is already %s', (status) => {
     const d = driveQueue();
     d.send(q.add({ id: 'a', data: { v: '1' } }));
