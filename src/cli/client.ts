@@ -39,7 +39,9 @@ export const CLI_VERSION = typeof OJ_VERSION === 'string' ? OJ_VERSION : '0.0.0-
 const PROTOCOL: typeof PROTOCOL_VERSION = 1;
 const HELLO_TIMEOUT_MS = 3_000; // a daemon that accepts but never says hello is stuck
 const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
-const DEFAULT_START_TIMEOUT_MS = 5_000;
+// A start fails at once when ojd exits; this only bounds a daemon that is alive but not answering
+// yet — replaying a long journal on a busy machine can take tens of seconds.
+const DEFAULT_START_TIMEOUT_MS = 30_000;
 const EXIT_INTERRUPTED = 130; // 128 + SIGINT, as shells report it
 /** Dial errors that mean "no daemon here" (no socket, or a stale one nobody listens on). */
 const ABSENT = new Set(['ENOENT', 'ENOTDIR', 'ECONNREFUSED', 'ENOTSOCK']);

@@ -15,6 +15,7 @@ import { CliError } from './errors.js';
 const POLL_MS = 20;
 /** How long `stop` waits for a graceful stop before it escalates (the daemon drains up to 10 s). */
 export const STOP_TIMEOUT_MS = 15_000;
+const SLOW_START_NOTE_MS = 2_000; // after this, a terminal is told why it waits
 const LOG_TAIL_LINES = 12;
 const MAX_SPAWNS = 3; // a start that loses the lock to a daemon that then stops tries again
 
@@ -90,9 +91,14 @@ export async function spawnDaemon<T>(
   };
   launch();
   const deadline = Date.now() + timeoutMs;
+  let noteAt = Date.now() + SLOW_START_NOTE_MS;
   for (;;) {
     const conn = await dial().catch(() => undefined); // mid-start errors are retried until the deadline
     if (conn) return conn;
+    if (Date.now() > noteAt && process.stderr.isTTY) {
+      process.stderr.write('oj: ojd is still starting (replaying its journal)…\n');
+      noteAt = Infinity;
+    }
     if (outcome.failed) throw startFailed(paths, `ojd ${outcome.failed}`, logStart);
     if (Date.now() > deadline)
       throw startFailed(paths, `ojd did not answer within ${timeoutMs / 1000} s`, logStart);
