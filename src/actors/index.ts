@@ -1,6 +1,6 @@
 // Front door of src/actors: the effect executors the runtime hands effects to.
 
-export { buildShellEnv, runShell } from './shell.actor.js';
+export { buildShellEnv, runShell, shellFailure } from './shell.actor.js';
 export type { ShellClock, ShellDeps, ShellRequest, ShellResult } from './shell.actor.js';
 export { ShellThread } from './shell-thread.js';
 export type { FromShellThread, ToShellThread } from './shell-thread.js';

@@ -6,6 +6,7 @@
 // id and log lines cross as messages. If the thread dies, the runs it held are reported failed,
 // their process groups killed, and the next run starts a new thread.
 import { Worker } from 'node:worker_threads';
+import { shellFailure } from './shell.actor.js';
 import type { ShellRequest, ShellResult } from './shell.actor.js';
 
 /** What the daemon sends: a request without its signal and callback, or a cancellation. */
@@ -107,17 +108,7 @@ export class ShellThread {
       this.#pending.delete(key);
       pending.unlisten?.();
       if (pending.pgid !== undefined) killGroup(pending.pgid);
-      pending.resolve({
-        id: pending.request.id,
-        ok: false,
-        exitCode: null,
-        signal: null,
-        timedOut: false,
-        cancelled: false,
-        durationMs: 0,
-        tail: '',
-        error: why,
-      });
+      pending.resolve(shellFailure(pending.request.id, why));
     }
   }
 }

@@ -65,6 +65,21 @@ const DEFAULT_TIMEOUT_MS = 24 * 3_600_000; // matches the daemon's cap on any ph
 const DEFAULT_KILL_GRACE_MS = 5_000; // room for a test runner or build tool to clean up
 const TAIL_BYTES = 2_048; // enough context for an error message, small enough for an event
 
+/** A run that never got a result from its shell (its runner failed or went away), as a result. */
+export function shellFailure(id: string, error: string): ShellResult {
+  return {
+    id,
+    ok: false,
+    exitCode: null,
+    signal: null,
+    timedOut: false,
+    cancelled: false,
+    durationMs: 0,
+    tail: '',
+    error,
+  };
+}
+
 /**
  * Runs `request.script` and resolves when its shell exits. Never rejects for a failing, missing or
  * killed command (that is a result with `ok: false`); throws only for invalid arguments.

@@ -1,8 +1,8 @@
 // The shell thread's entry (dist/shell-worker.js): runs each request the daemon posts with
 // `runShell` and answers with its result; src/actors/shell-thread.ts says why it exists.
 import { parentPort } from 'node:worker_threads';
-import { runShell } from '../actors/index.js';
-import type { FromShellThread, ShellResult, ToShellThread } from '../actors/index.js';
+import { runShell, shellFailure } from '../actors/index.js';
+import type { FromShellThread, ToShellThread } from '../actors/index.js';
 import { systemClock } from './clock.js';
 
 const port = parentPort;
@@ -23,17 +23,12 @@ port.on('message', (message: ToShellThread) => {
     },
     { clock: systemClock, log: (level, text) => post({ type: 'log', level, message: text }) },
   )
-    .catch((err: unknown): ShellResult => ({
-      id: request.id,
-      ok: false,
-      exitCode: null,
-      signal: null,
-      timedOut: false,
-      cancelled: false,
-      durationMs: 0,
-      tail: '',
-      error: `could not run: ${err instanceof Error ? err.message : String(err)}`,
-    }))
+    .catch((err: unknown) =>
+      shellFailure(
+        request.id,
+        `could not run: ${err instanceof Error ? err.message : String(err)}`,
+      ),
+    )
     .then((result) => {
       running.delete(key);
       post({ type: 'done', key, result });
