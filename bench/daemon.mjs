@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { bundleModules } from './bundle.mjs';
 import { ms, report } from './report.mjs';
+import { sourceQueueRunbook } from './runbooks.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const arg = (name, fallback) => {
@@ -36,24 +37,7 @@ function makeProject() {
   mkdirSync(join(project, '.oj', 'runbooks'), { recursive: true });
   writeFileSync(
     join(project, '.oj', 'runbooks', 'bench.toml'),
-    [
-      '[queue.jobs]',
-      'source = "cat items.json"',
-      'poll = "1h"',
-      '',
-      '[worker.w]',
-      'queue = "jobs"',
-      'handler = "pipeline.job"',
-      'concurrency = 8',
-      '',
-      '[pipeline.job]',
-      'inputs = ["n"]',
-      '',
-      '[[pipeline.job.phase]]',
-      'name = "only"',
-      'run = "true"',
-      '',
-    ].join('\n'),
+    sourceQueueRunbook({ concurrency: 8, run: 'true' }),
   );
   const env = { PATH: process.env.PATH, HOME: process.env.HOME ?? tmpdir(), OJ_STATE_DIR: state };
   const opts = { cwd: project, env };

@@ -24,6 +24,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { Queue, Worker } from 'bullmq';
 import { perSecond, report } from './report.mjs';
+import { sourceQueueRunbook } from './runbooks.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const arg = (name, fallback) => {
@@ -153,24 +154,7 @@ async function measureOj() {
   mkdirSync(join(project, '.oj', 'runbooks'), { recursive: true });
   writeFileSync(
     join(project, '.oj', 'runbooks', 'bench.toml'),
-    [
-      '[queue.jobs]',
-      'source = "cat items.json"',
-      'poll = "1h"',
-      '',
-      '[worker.w]',
-      'queue = "jobs"',
-      'handler = "pipeline.job"',
-      `concurrency = ${CONCURRENCY}`,
-      '',
-      '[pipeline.job]',
-      'inputs = ["n"]',
-      '',
-      '[[pipeline.job.phase]]',
-      'name = "only"',
-      'run = "bash -c true"',
-      '',
-    ].join('\n'),
+    sourceQueueRunbook({ concurrency: CONCURRENCY, run: 'bash -c true' }),
   );
   writeFileSync(join(project, 'items.json'), JSON.stringify(items));
   const oj = ojIn(project, state);
