@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import pty from 'node-pty';
-import { OJ_BIN, makeProject, runOj } from './helpers/oj.js';
+import { OJ_BIN, cleanEnv, makeProject, runOj } from './helpers/oj.js';
 import type { OjResult } from './helpers/oj.js';
 import { waitFor } from './helpers/wait.js';
 
@@ -112,13 +112,6 @@ async function waitStatus(env: Env, id: string, wanted: string, ms = 20_000) {
     ms,
   );
 }
-
-const cleanEnv = (): Record<string, string> => {
-  const env: Record<string, string> = {};
-  for (const [k, v] of Object.entries(process.env))
-    if (v !== undefined && !k.startsWith('OJ_')) env[k] = v;
-  return env;
-};
 
 const alive = (pid: number) => {
   try {

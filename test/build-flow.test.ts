@@ -6,7 +6,7 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { REPO_ROOT, runOj } from './helpers/oj.js';
+import { REPO_ROOT, cleanEnv, runOj } from './helpers/oj.js';
 import { waitFor } from './helpers/wait.js';
 
 interface Event {
@@ -24,12 +24,9 @@ const oj = (...args: string[]) =>
 
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'oj-build-flow-'));
-  const env: Record<string, string> = {};
-  for (const [k, v] of Object.entries(process.env))
-    if (v !== undefined && !k.startsWith('OJ_')) env[k] = v;
   const r = spawnSync(process.execPath, ['scripts/demo.mjs', '--dir', dir, '--timeout', '90'], {
     cwd: REPO_ROOT,
-    env: { ...env, NO_COLOR: '1' },
+    env: cleanEnv(),
     encoding: 'utf8',
     timeout: 120_000,
   });
@@ -84,13 +81,10 @@ describe('oj run build (the demo)', () => {
 describe('oj run build across a daemon crash', () => {
   it('finishes with the same end state on main after ojd is SIGKILLed mid-run', async () => {
     const crashDir = mkdtempSync(join(tmpdir(), 'oj-build-crash-'));
-    const env: Record<string, string> = {};
-    for (const [k, v] of Object.entries(process.env))
-      if (v !== undefined && !k.startsWith('OJ_')) env[k] = v;
     const child = spawn(
       process.execPath,
       ['scripts/demo.mjs', '--dir', crashDir, '--timeout', '90'],
-      { cwd: REPO_ROOT, env: { ...env, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] },
+      { cwd: REPO_ROOT, env: cleanEnv(), stdio: ['ignore', 'pipe', 'pipe'] },
     );
     let out = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));

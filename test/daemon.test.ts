@@ -16,7 +16,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
-import { OJ_BIN, REPO_ROOT, runOj } from './helpers/oj.js';
+import { OJ_BIN, REPO_ROOT, cleanEnv, runOj } from './helpers/oj.js';
 import { waitFor } from './helpers/wait.js';
 
 const OJD_BIN = join(REPO_ROOT, 'dist', 'ojd.js');
@@ -33,10 +33,7 @@ function newStateDir(parent = tmpdir()): string {
 
 /** The scrubbed environment of test/helpers/oj.ts, for processes the test spawns itself. */
 function env(stateDir: string, extra: Record<string, string> = {}): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(process.env))
-    if (v !== undefined && !k.startsWith('OJ_')) out[k] = v;
-  return { ...out, NO_COLOR: '1', OJ_STATE_DIR: stateDir, ...extra };
+  return { ...cleanEnv(), OJ_STATE_DIR: stateDir, ...extra };
 }
 
 const oj = (stateDir: string, args: string[], extra: Record<string, string> = {}) =>

@@ -9,7 +9,7 @@ import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js'
 import { McpError } from '@modelcontextprotocol/sdk/types.js';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { OJ_BIN, makeProject, runOj } from './helpers/oj.js';
+import { OJ_BIN, cleanEnv, makeProject, runOj } from './helpers/oj.js';
 import { waitFor } from './helpers/wait.js';
 
 const RUNBOOK = `
@@ -125,12 +125,7 @@ let client: Client;
 let serverLog = '';
 const transportErrors: Error[] = [];
 
-const env = () => {
-  const clean: Record<string, string> = {};
-  for (const [k, v] of Object.entries(process.env))
-    if (v !== undefined && !k.startsWith('OJ_')) clean[k] = v;
-  return { ...clean, NO_COLOR: '1', OJ_STATE_DIR: state, OJ_SESSION_TIMING: 'test' };
-};
+const env = () => ({ ...cleanEnv(), OJ_STATE_DIR: state, OJ_SESSION_TIMING: 'test' });
 const call = (name: string, args: Record<string, unknown> = {}) =>
   client.callTool({ name, arguments: args });
 const textOf = (r: ToolResult) =>
