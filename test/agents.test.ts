@@ -459,9 +459,13 @@ steps = [{ say = "working" }, { barrier = "GO" }, { done = {} }]
     writeFileSync(join(env.project, 'restarted'), '');
     env.ok('status'); // the new daemon finds the agent run without a session, and spawns it
     process.kill(host.pid, 'SIGCONT');
+    // Up and running its turn; on a busy machine its state may already read idle by the time a
+    // poll (an `oj` process) sees it, since the agent waits silently at the barrier.
     await waitFor(
-      () => env.sessions().find((s) => s.state === 'working' && s.pid !== null),
+      () =>
+        env.sessions().find((s) => s.pid !== null && (s.state === 'working' || s.state === 'idle')),
       'the agent to work',
+      30_000,
     );
     writeFileSync(join(env.project, 'GO'), '');
     await waitStatus(env, id, 'done');
