@@ -18,7 +18,7 @@ await build({
     lib: 'src/lib.ts',
     ojd: 'src/runtime/daemon-main.ts',
     'session-host': 'src/session/host-main.ts',
-    'shell-worker': 'src/runtime/shell-worker-main.ts',
+    'shell-spawner': 'src/runtime/shell-spawner-main.ts',
     'session-hook': 'src/session/hook-main.ts',
     'fake-agent': 'src/fake-agent/main.ts',
   },

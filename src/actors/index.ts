@@ -2,8 +2,9 @@
 
 export { buildShellEnv, runShell, shellFailure } from './shell.actor.js';
 export type { ShellClock, ShellDeps, ShellRequest, ShellResult } from './shell.actor.js';
-export { ShellThread } from './shell-thread.js';
-export type { FromShellThread, ToShellThread } from './shell-thread.js';
+export { ShellSpawner } from './shell-spawner.js';
+export { readGroupFile, removeGroupFile } from './group-file.js';
+export type { FromShellSpawner, ToShellSpawner } from './shell-spawner.js';
 export { runCapture } from './capture.actor.js';
 export type { CaptureRequest, CaptureResult } from './capture.actor.js';
 export {

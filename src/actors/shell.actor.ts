@@ -5,6 +5,7 @@ import { stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { execa } from 'execa';
 import { formatDuration } from '../runbook/index.js';
+import { removeGroupFile, writeGroupFile } from './group-file.js';
 
 /** One script to run. `script` is final: the caller has interpolated it (interpolateShell). */
 export interface ShellRequest {
@@ -24,9 +25,14 @@ export interface ShellRequest {
   signal?: AbortSignal;
   /** Time between SIGTERM and SIGKILL to the group, in ms. Default 5 s. */
   killGraceMs?: number;
-  /** Called with the process group id once the shell runs (the runtime records it, so it can
-   * kill a group that outlived a daemon crash). */
+  /** Called with the process group id once the shell runs. */
   onSpawn?: (pgid: number) => void;
+  /**
+   * Where to record the process group while the shell runs (src/actors/group-file.ts): written
+   * synchronously as it starts, removed once it has ended, so a daemon that restarts after a crash
+   * can kill a group that outlived it.
+   */
+  groupFile?: string;
 }
 
 export interface ShellResult {
@@ -207,6 +213,10 @@ async function spawnAndWait(
     };
   }
 
+  if (request.groupFile !== undefined) {
+    const failed = writeGroupFile(request.groupFile, pid);
+    if (failed !== null) log?.('warn', `${request.id}: ${failed}`);
+  }
   request.onSpawn?.(pid);
   let ended: RawResult['ended'] = null;
   let cancelKill: (() => void) | undefined;
@@ -233,6 +243,7 @@ async function spawnAndWait(
   } else {
     cancelKill?.();
   }
+  if (request.groupFile !== undefined) removeGroupFile(request.groupFile);
   return { exitCode: result.exitCode ?? null, signal: result.signal ?? null, ended };
 }
 

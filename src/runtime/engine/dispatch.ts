@@ -73,7 +73,7 @@ export class Dispatcher {
 
   constructor(deps: DispatchDeps) {
     this.#deps = deps;
-    this.#groups = new ProcessGroups(join(deps.stateDir, 'run', 'groups'), deps.log);
+    this.#groups = new ProcessGroups(join(deps.stateDir, 'run', 'groups'));
   }
 
   /** Kills process groups recorded by an earlier daemon whose effects are not in flight any more. */
@@ -379,13 +379,8 @@ export class Dispatcher {
       return;
     }
     this.#track(id, async (signal) => {
-      const groups = this.#groups;
-      const result = await this.#deps.runShell({
-        ...request.value,
-        signal,
-        onSpawn: (pgid) => groups.record(id, pgid),
-      });
-      groups.forget(id);
+      const groupFile = this.#groups.fileOf(id);
+      const result = await this.#deps.runShell({ ...request.value, signal, groupFile });
       if (id.endsWith(':on_cancel')) return; // the pipeline is already cancelled: nothing waits for it
       if (result.ok)
         this.#deps.submit({ type: 'effect:done', actor: entry.id, effect: id, exitCode: 0 });

@@ -4,7 +4,7 @@ import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { withOjShims } from '../shims.js';
 import {
-  ShellThread,
+  ShellSpawner,
   buildShellEnv,
   sendNotification,
   toNotifyOptions,
@@ -51,9 +51,9 @@ export async function createEngineServices(options: EngineServicesOptions): Prom
   const projects = new ProjectCache();
   const notifyOptions = toNotifyOptions(process.env);
   const inspector = await startInspector(process.env.OJ_INSPECT, options.log);
-  // Phase shells start on a thread of their own (see ShellThread); the thread's script is bundled
+  // Phase shells start in a small process of their own (see ShellSpawner); its script is bundled
   // beside the daemon's chunks.
-  const shells = new ShellThread(new URL('./shell-worker.js', import.meta.url), options.log);
+  const shells = new ShellSpawner(new URL('./shell-spawner.js', import.meta.url), options.log);
   shells.warm();
   const engine = await Engine.start({
     ...(inspector ? { inspect: inspector.inspect } : {}),
