@@ -73,4 +73,9 @@ export default tseslint.config(
     files: ['test/**/*.ts', 'bench/**'],
     rules: { 'no-restricted-imports': 'off' },
   },
+  {
+    // The `oj` executable is CommonJS on purpose (bin/oj.cjs says why).
+    files: ['**/*.cjs'],
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
+  },
 );

@@ -19,7 +19,7 @@ const arg = (name, fallback) => {
 const AGENTS = arg('--agents', 50);
 const SAMPLES = arg('--samples', 30);
 const IDLE_MS = 2_000; // well above the fake agent's hook latency (a node start per hook)
-const OJ = join(root, 'bin', 'oj.js');
+const OJ = join(root, 'bin', 'oj.cjs');
 const pct = (xs, p) =>
   [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((xs.length - 1) * p))];
 const mb = (kb) => `${(kb / 1024).toFixed(1)} MB`;

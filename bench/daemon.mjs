@@ -20,7 +20,7 @@ const arg = (name, fallback) => {
 const RUNS = arg('--runs', 21);
 const EVENTS = arg('--events', 100_000);
 const PIPELINES = arg('--pipelines', 1000);
-const OJ = join(root, 'bin', 'oj.js');
+const OJ = join(root, 'bin', 'oj.cjs');
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 function run(args, opts) {

@@ -20,7 +20,7 @@ const arg = (name, fallback) => {
 const AGENTS = arg('--agents', 50);
 const ITEMS = arg('--items', 1000);
 const SECONDS = arg('--seconds', 60);
-const OJ = join(root, 'bin', 'oj.js');
+const OJ = join(root, 'bin', 'oj.cjs');
 const pct = (xs, p) =>
   [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((xs.length - 1) * p))];
 

@@ -88,7 +88,7 @@ async function measureOj(n) {
     `[command.go]\nrun = { pipeline = "p" }\n\n[pipeline.p]\nmax_visits = 1\n\n${phases}`,
   );
   const oj = (...args) =>
-    spawnSync(process.execPath, [join(root, 'bin', 'oj.js'), ...args], {
+    spawnSync(process.execPath, [join(root, 'bin', 'oj.cjs'), ...args], {
       cwd: project,
       env: { ...env, HOME: process.env.HOME ?? '/tmp', OJ_STATE_DIR: state },
       encoding: 'utf8',

@@ -25,7 +25,7 @@ const arg = (name, fallback) => {
   return i === -1 ? fallback : Number(process.argv[i + 1]);
 };
 const RUNS = arg('--runs', 21);
-const OJ = join(root, 'bin', 'oj.js');
+const OJ = join(root, 'bin', 'oj.cjs');
 const TARGET_MS = 50; // the published anchor: a 3-step durable workflow end to end
 const WAIT_TIMEOUT_MS = 30_000;
 const { version } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));

@@ -34,7 +34,7 @@ const arg = (name, fallback) => {
 const ITEMS = arg('--items', 2000);
 const CONCURRENCY = arg('--concurrency', 8);
 const RUNS = arg('--runs', 3);
-const OJ = join(root, 'bin', 'oj.js');
+const OJ = join(root, 'bin', 'oj.cjs');
 const POLL_MS = 500; // how often the bench asks oj for progress; the figure comes from the journal
 const REDIS_READY_MS = 10_000;
 const EVENTS_LIMIT = 100_000; // the most `oj events --limit` gives

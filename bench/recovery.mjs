@@ -28,7 +28,7 @@ const TARGET_SIZE = 100_000; // issue 3: a restart with this many records to rep
 const TARGET_MS = 2000;
 const BATCH = 10_000; // records per store transaction while writing the journals
 const STATUS_TIMEOUT_MS = 300_000; // a slow restart is a result to report, not a reason to hang
-const OJ = join(root, 'bin', 'oj.js');
+const OJ = join(root, 'bin', 'oj.cjs');
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const elapsed = (t0) => Number(process.hrtime.bigint() - t0) / 1e6;
 const count = (n) => n.toLocaleString('en-US');

@@ -10,7 +10,7 @@ import { report } from './report.mjs';
 const root = fileURLToPath(new URL('..', import.meta.url));
 const runsArg = process.argv.indexOf('--runs');
 const RUNS = runsArg === -1 ? 21 : Number(process.argv[runsArg + 1]);
-const oj = join(root, 'bin', 'oj.js');
+const oj = join(root, 'bin', 'oj.cjs');
 const std = readdirSync(join(root, 'runbooks'))
   .filter((f) => f.endsWith('.toml'))
   .map((f) => join('runbooks', f));

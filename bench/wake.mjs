@@ -13,7 +13,7 @@ import { report } from './report.mjs';
 const root = fileURLToPath(new URL('..', import.meta.url));
 const i = process.argv.indexOf('--runs');
 const RUNS = i === -1 ? 9 : Number(process.argv[i + 1]);
-const OJ = join(root, 'bin', 'oj.js');
+const OJ = join(root, 'bin', 'oj.cjs');
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 const project = mkdtempSync(join(tmpdir(), 'oj-bench-wake-'));

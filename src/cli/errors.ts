@@ -21,3 +21,15 @@ export class CliError extends OjError {
 export function usageError(message: string): CliError {
   return new CliError('USAGE', message, EXIT.usage);
 }
+
+/** Prints an error the way every command does and returns its exit code. */
+export function reportError(err: unknown): number {
+  if (err instanceof CliError) {
+    process.stderr.write(`oj: ${err.message}\n`);
+    return err.exitCode;
+  }
+  process.stderr.write(
+    `oj: unexpected error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
+  );
+  return EXIT.failed;
+}

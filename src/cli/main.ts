@@ -3,7 +3,7 @@
 import { Command, CommanderError, Option } from 'commander';
 import { registerEngineCommands } from './engine.commands.js';
 import { registerAgentCommands } from './agent.commands.js';
-import { CliError, EXIT } from './errors.js';
+import { CliError, EXIT, reportError } from './errors.js';
 
 declare const OJ_VERSION: string | undefined;
 
@@ -170,14 +170,7 @@ async function main(argv: readonly string[]): Promise<number> {
         return EXIT.ok;
       return EXIT.usage; // commander already printed the message
     }
-    if (err instanceof CliError) {
-      process.stderr.write(`oj: ${err.message}\n`);
-      return err.exitCode;
-    }
-    process.stderr.write(
-      `oj: unexpected error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
-    );
-    return EXIT.failed;
+    return reportError(err);
   }
 }
 

@@ -2,9 +2,9 @@
 // CLI's connection to ojd. Written by hand because the ws package loads http, https, tls and zlib
 // (~15 ms, a quarter of Node's own start-up) on every `oj` call that talks to the daemon; the
 // daemon's server side still uses ws, which does the hard part (validation, limits).
-import { createHash, randomBytes } from 'node:crypto';
 import { connect } from 'node:net';
 import type { Socket } from 'node:net';
+import { sha1 } from './sha1.js';
 
 const GUID = '258EAFA5-E914-47DA-95CA-C5AB0DC85B11'; // RFC 6455 §1.3
 const MAX_HEADER_BYTES = 16 * 1024;
@@ -25,7 +25,7 @@ export class LiteSocket {
   readonly #socket: Socket;
   readonly #events: LiteSocketEvents;
   readonly #maxPayload: number;
-  readonly #key = randomBytes(16).toString('base64');
+  readonly #key = weakRandomBytes(16).toString('base64');
   #state: 'connecting' | 'open' | 'closed' = 'connecting';
   #chunks: Buffer[] = [];
   #buffered = 0;
@@ -96,9 +96,7 @@ export class LiteSocket {
       .find((l) => /^sec-websocket-accept:/i.test(l))
       ?.split(':')[1]
       ?.trim();
-    const expected = createHash('sha1')
-      .update(this.#key + GUID)
-      .digest('base64');
+    const expected = sha1(Buffer.from(this.#key + GUID, 'latin1')).toString('base64');
     if (!/^HTTP\/1\.1 101 /.test(lines[0] ?? '') || accept !== expected)
       return this.#fail(1002, `not a WebSocket server (answered "${lines[0] ?? ''}")`);
     this.#take(end + 4);
@@ -181,7 +179,7 @@ function frame(opcode: number, payload: Buffer): Buffer {
   out[1] = 0x80 | (extra === 0 ? n : extra === 2 ? 126 : 127);
   if (extra === 2) out.writeUInt16BE(n, 2);
   else if (extra === 8) out.writeBigUInt64BE(BigInt(n), 2);
-  const mask = randomBytes(4);
+  const mask = weakRandomBytes(4);
   mask.copy(out, 2 + extra);
   const start = 2 + extra + 4;
   for (let i = 0; i < n; i++) out[start + i] = (payload[i] as number) ^ (mask[i & 3] as number);
@@ -191,5 +189,16 @@ function frame(opcode: number, payload: Buffer): Buffer {
 function closePayload(code: number): Buffer {
   const out = Buffer.alloc(2);
   out.writeUInt16BE(code, 0);
+  return out;
+}
+
+/**
+ * Random bytes without node:crypto (it costs the CLI ~3 ms to load). The nonce and the masks of
+ * RFC 6455 guard against intermediaries — proxies a browser's frames pass through — and a Unix
+ * socket to our own daemon has none; they need to vary, not to be unpredictable.
+ */
+function weakRandomBytes(n: number): Buffer {
+  const out = Buffer.allocUnsafe(n);
+  for (let i = 0; i < n; i++) out[i] = Math.floor(Math.random() * 256);
   return out;
 }

@@ -1,6 +1,5 @@
 // Where a daemon keeps its files: the state directory of DESIGN.md §4 and the paths inside it,
 // including a Unix socket path that fits the kernel's sun_path limit.
-import { createHash } from 'node:crypto';
 import { chmodSync, existsSync, lstatSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
@@ -69,6 +68,8 @@ export function statePaths(stateDir: string, env: NodeJS.ProcessEnv = {}): State
 export function socketPathFor(stateDir: string, env: NodeJS.ProcessEnv = {}): string {
   const preferred = join(stateDir, 'run', 'ojd.sock');
   if (fits(preferred)) return preferred;
+  // Loaded here, not imported: node:crypto costs every `oj` call ~3 ms, and most never get here.
+  const { createHash } = process.getBuiltinModule('node:crypto');
   const name = `oj-${createHash('sha256').update(stateDir).digest('hex').slice(0, 16)}.sock`;
   const runtimeDir = env.XDG_RUNTIME_DIR;
   if (runtimeDir && isAbsolute(runtimeDir) && fits(join(runtimeDir, name)))

@@ -14,7 +14,7 @@ export function withOjShims(stateDir: string, path: string | undefined): string 
   const bin = join(stateDir, 'run', 'bin');
   mkdirSync(bin, { recursive: true, mode: 0o700 });
   for (const [name, target] of [
-    ['oj', 'oj.js'],
+    ['oj', 'oj.cjs'],
     ['oj-fake-agent', 'oj-fake-agent.js'],
   ] as const) {
     const shim = join(bin, name);
@@ -26,11 +26,11 @@ export function withOjShims(stateDir: string, path: string | undefined): string 
   return path.split(':').includes(bin) ? path : `${bin}:${path}`;
 }
 
-/** The oj checkout or install this code runs from (the directory holding bin/oj.js). */
+/** The oj checkout or install this code runs from (the directory holding bin/oj.cjs). */
 function packageRoot(): string | null {
   let dir = dirname(fileURLToPath(import.meta.url));
   for (let i = 0; i < 6; i++) {
-    if (existsSync(join(dir, 'bin', 'oj.js')) && existsSync(join(dir, 'package.json'))) return dir;
+    if (existsSync(join(dir, 'bin', 'oj.cjs')) && existsSync(join(dir, 'package.json'))) return dir;
     dir = dirname(dir);
   }
   return null;

@@ -7,7 +7,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
-export const OJ_BIN = join(REPO_ROOT, 'bin', 'oj.js');
+export const OJ_BIN = join(REPO_ROOT, 'bin', 'oj.cjs');
 
 export interface OjResult {
   code: number;
