@@ -15,6 +15,7 @@ import {
   readDaemonPid,
   repeatsOf,
 } from './support.js';
+import type { ProcessInfo } from './support.js';
 import type { PipelineView, WorkspaceView } from './views.js';
 import type { CrashWorld } from './world.js';
 
@@ -101,12 +102,15 @@ export async function checkSessions(world: CrashWorld, check: Check): Promise<vo
   );
 
   const daemon = readDaemonPid(state);
-  const strays = () => findProcesses(root, state).filter((p) => p.pid !== daemon);
+  // The live daemon's own shell spawner belongs to it; a spawner of a killed daemon is a stray.
+  const isOwnSpawner = (p: ProcessInfo) => p.ppid === daemon && p.cmdline.includes('shell-spawner');
+  const strays = () =>
+    findProcesses(root, state).filter((p) => p.pid !== daemon && !isOwnSpawner(p));
   const none = await poll(() => strays().length === 0, SETTLE_MS);
   // The scan must see the daemon itself, or it could not see a stray either.
   const seesDaemon = findProcesses(root, state).some((p) => p.pid === daemon);
   check(
-    'no process of this world except the live daemon',
+    'no process of this world except the live daemon (and its shell spawner)',
     none !== undefined && daemon !== undefined && isAlive(daemon) && seesDaemon,
     none !== undefined
       ? `daemon ${daemon ?? 'missing'}${seesDaemon ? '' : ' (not found by the /proc scan)'}`

@@ -46,6 +46,7 @@ export function isAlive(pid: number): boolean {
 
 export interface ProcessInfo {
   pid: number;
+  ppid: number;
   cmdline: string;
   /** `<pipeline>:<phase>` for a phase's (or agent's) process, from OJ_PIPELINE and OJ_PHASE. */
   phase: string | null;
@@ -68,7 +69,10 @@ export function findProcesses(root: string, state: string): ProcessInfo[] {
       const value = (name: string) =>
         environ.find((v) => v.startsWith(`${name}=`))?.slice(name.length + 1);
       const [pipeline, phase] = [value('OJ_PIPELINE'), value('OJ_PHASE')];
-      found.push({ pid, cmdline, phase: pipeline && phase ? `${pipeline}:${phase}` : null });
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      const at = pipeline && phase ? `${pipeline}:${phase}` : null;
+      found.push({ pid, ppid, cmdline, phase: at });
     } catch {
       // gone meanwhile, or not ours to read
     }
