@@ -38,12 +38,14 @@ export {
   QUEUE_EVENT_TYPES,
   QUEUE_ITEM_STATUSES,
   collectQueueEffects,
+  migrateQueueSnapshot,
   queueCounts,
   queueDeadlines,
   takeableItems,
   toLeaseDeadlineId,
   toPurgeDeadlineId,
 } from './queue.context.js';
+export { listQueueItems, queueItem } from './queue.items.js';
 export type {
   NewQueueItem,
   NotifyEffect,

@@ -2,6 +2,17 @@
 // effects it emits, the derived deadline ids, and the pure selectors the runtime reads it with.
 
 import type { Deadline } from './pipeline.context.js';
+import {
+  QUEUE_BUCKETS,
+  QUEUE_ORDERS,
+  bucketFacts,
+  earlierPurge,
+  listBuckets,
+  pendingInOrder,
+  queueItem,
+  toQueueItems,
+} from './queue.items.js';
+import type { QueueBucket, QueueItems } from './queue.items.js';
 
 export const QUEUE_ITEM_STATUSES = ['pending', 'active', 'done', 'dead'] as const;
 export type QueueItemStatus = (typeof QUEUE_ITEM_STATUSES)[number];
@@ -36,7 +47,10 @@ export interface QueueItem {
 
 /** The persisted context: JSON-serialisable, everything the machine needs after a restart. */
 export interface QueueContext {
-  items: Record<string, QueueItem>;
+  /** By bucket, then id (queue.items.ts): a change copies one bucket, not the whole queue. */
+  items: QueueItems;
+  /** How many buckets `items` is hashed into (QUEUE_BUCKETS when written by this build). */
+  buckets: number;
   nextSeq: number;
   /** When a `source` queue polls next; null before `queue.start`, while a poll is in flight, or without a source. */
   nextPollAt: number | null;
@@ -159,7 +173,7 @@ interface LiveQueueSnapshotLike extends QueueSnapshotLike {
 /** Whether `item` may be taken: pending, and every item it comes after is done. */
 export function isTakeable(context: QueueContext, item: QueueItem): boolean {
   return (
-    item.status === 'pending' && item.after.every((id) => context.items[id]?.status === 'done')
+    item.status === 'pending' && item.after.every((id) => queueItem(context, id)?.status === 'done')
   );
 }
 
@@ -170,52 +184,46 @@ export function isTakeable(context: QueueContext, item: QueueItem): boolean {
  */
 export function takeableItems(snapshot: LiveQueueSnapshotLike, limit = Infinity): QueueItem[] {
   const { context } = snapshot;
-  const byPriority = snapshot.getMeta()[QUEUE_MACHINE_ID]?.order === 'priority';
-  const before = (a: QueueItem, b: QueueItem) =>
-    (byPriority ? b.priority - a.priority : 0) || a.seq - b.seq;
-  if (limit === Infinity)
-    return Object.values(context.items)
-      .filter((item) => isTakeable(context, item))
-      .sort(before);
-  // A worker takes a few items from a queue that may hold thousands: keep only the best `limit`.
-  const best: QueueItem[] = [];
-  if (limit <= 0) return best;
-  // for-in, not Object.values: a queue may hold thousands of items and this runs on every take
-  // (over a large record it is ~3× faster, and builds no array).
-  for (const id in context.items) {
-    const item = context.items[id] as QueueItem;
-    if (!isTakeable(context, item)) continue;
-    if (best.length === limit && before(item, best[limit - 1] as QueueItem) >= 0) continue;
-    let at = best.length === limit ? limit - 1 : best.length;
-    while (at > 0 && before(item, best[at - 1] as QueueItem) < 0) {
-      best[at] = best[at - 1] as QueueItem;
-      at--;
+  const order = snapshot.getMeta()[QUEUE_MACHINE_ID]?.order === 'priority' ? 'priority' : 'fifo';
+  const found: QueueItem[] = [];
+  if (limit <= 0) return found;
+  // Each bucket's pending items are kept sorted, so the best `limit` overall are among the first
+  // `limit` takeable ones of each bucket. Whether one is takeable depends on other items (its
+  // `after`), so that is checked here, never cached.
+  for (const bucket of listBuckets(context)) {
+    let taken = 0;
+    for (const item of pendingInOrder(bucket, order)) {
+      if (taken >= limit) break;
+      if (!isTakeable(context, item)) continue;
+      found.push(item);
+      taken++;
     }
-    best[at] = item;
   }
-  return best;
+  found.sort(QUEUE_ORDERS[order]);
+  return found.length > limit ? found.slice(0, limit) : found;
 }
 
 /**
  * The timers the runtime arms for this queue: leases, the next purge of a finished item, the next
- * poll. Only the earliest purge is armed — a queue may hold thousands of finished items, and each
- * purge re-arms the next. Pure.
+ * poll. Only the earliest purge is armed (the smallest id on a tie) — a queue may hold thousands of
+ * finished items, and each purge re-arms the next. Pure.
  */
 export function queueDeadlines(snapshot: QueueSnapshotLike): Deadline[] {
-  const { items, nextPollAt } = snapshot.context;
+  const { context } = snapshot;
   const deadlines: Deadline[] = [];
-  let purge: QueueItem | undefined;
-  for (const id in items) {
-    // for-in: this runs on every change of the queue (see takeableItems)
-    const item = items[id] as QueueItem;
-    if (item.lease !== null)
-      deadlines.push({ id: toLeaseDeadlineId(item.id, item.attempts), at: item.lease.expiresAt });
-    if (item.purgeAt !== null && (purge?.purgeAt == null || item.purgeAt < purge.purgeAt))
-      purge = item;
+  let purge: QueueItem | null = null;
+  // This runs on every change of the queue: each bucket's facts are derived once (queue.items.ts).
+  for (const bucket of listBuckets(context)) {
+    const facts = bucketFacts(bucket);
+    for (const item of facts.leased) {
+      const at = (item.lease as QueueLease).expiresAt;
+      deadlines.push({ id: toLeaseDeadlineId(item.id, item.attempts), at });
+    }
+    purge = earlierPurge(purge, facts.purge);
   }
   if (purge?.purgeAt != null)
     deadlines.push({ id: toPurgeDeadlineId(purge.id), at: purge.purgeAt });
-  if (nextPollAt !== null) deadlines.push({ id: POLL_DEADLINE_ID, at: nextPollAt });
+  if (context.nextPollAt !== null) deadlines.push({ id: POLL_DEADLINE_ID, at: context.nextPollAt });
   return deadlines.sort((a, b) => a.at - b.at || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
 }
 
@@ -232,12 +240,40 @@ export interface QueueCounts {
 export function queueCounts(snapshot: QueueSnapshotLike): QueueCounts {
   const { context } = snapshot;
   const counts: QueueCounts = { pending: 0, active: 0, done: 0, dead: 0, blocked: 0 };
-  for (const id in context.items) {
-    const item = context.items[id] as QueueItem;
-    const blocked = item.status === 'pending' && !isTakeable(context, item);
-    counts[blocked ? 'blocked' : item.status] += 1;
+  for (const bucket of listBuckets(context)) {
+    const facts = bucketFacts(bucket);
+    for (const status of QUEUE_ITEM_STATUSES) counts[status] += facts.counts[status];
+    // Only a pending item with `after` can be blocked, and by other items: checked live.
+    for (const item of facts.waiting) {
+      if (isTakeable(context, item)) continue;
+      counts.pending -= 1;
+      counts.blocked += 1;
+    }
   }
   return counts;
+}
+
+/** A queue context as any build stored it: `buckets`, and the bucket level of `items`, came later. */
+interface StoredQueueContext {
+  items: Record<string, QueueItem> | QueueItems;
+  buckets?: number;
+}
+
+/**
+ * A stored queue snapshot in this build's layout. Snapshots written before items were bucketed
+ * hold a flat `items` (id → item) and no `buckets`; ones hashed into another number of buckets are
+ * rehashed; anything else is returned as it is. Pure: never changes its argument.
+ */
+export function migrateQueueSnapshot(persisted: unknown): unknown {
+  const context = (persisted as { context?: StoredQueueContext } | null)?.context;
+  if (context === undefined || context.buckets === QUEUE_BUCKETS) return persisted;
+  const found = Object.values(context.items);
+  const list =
+    context.buckets === undefined
+      ? (found as QueueItem[])
+      : (found as QueueBucket[]).flatMap((bucket) => Object.values(bucket));
+  const items = toQueueItems(list, QUEUE_BUCKETS);
+  return { ...(persisted as object), context: { ...context, items, buckets: QUEUE_BUCKETS } };
 }
 
 /** The queue effects among the actions of a pure `transition()`, in order. Executes nothing. */

@@ -4,7 +4,8 @@
 import { initialTransition, transition } from 'xstate';
 import type { QueueDef } from '../runbook/index.js';
 import { collectQueueEffects } from './queue.context.js';
-import type { NewQueueItem, QueueEffect, QueueEvent } from './queue.context.js';
+import type { NewQueueItem, QueueEffect, QueueEvent, QueueItem } from './queue.context.js';
+import { queueItem } from './queue.items.js';
 import { createQueueMachine } from './queue.machine.js';
 import type { QueueMachine, QueueSnapshot } from './queue.machine.js';
 
@@ -36,7 +37,7 @@ export interface QueueDriver {
   /** Sends each event in order; returns the effects those events emitted. */
   send: (...events: QueueEvent[]) => QueueEffect[];
   /** The item `id`; throws when there is none (a test that expects one fails loudly). */
-  item: (id: string) => QueueSnapshot['context']['items'][string];
+  item: (id: string) => QueueItem;
 }
 
 export function driveQueue(def: QueueDef = createQueueDef()): QueueDriver {
@@ -57,7 +58,7 @@ export function driveQueue(def: QueueDef = createQueueDef()): QueueDriver {
       return emitted;
     },
     item: (id) => {
-      const item = driver.snapshot.context.items[id];
+      const item = queueItem(driver.snapshot.context, id);
       if (item === undefined) throw new Error(`no item "${id}" in the queue`);
       return item;
     },

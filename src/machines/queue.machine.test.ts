@@ -12,15 +12,18 @@ import {
   queueEvents as q,
 } from './queue.fixtures.js';
 import { parseLeaseDeadlineId } from './queue.context.js';
+import { bucketOf } from './queue.items.js';
 import {
   createQueueMachine,
+  listQueueItems,
   queueCounts,
   queueDeadlines,
+  queueItem,
   takeableItems,
   toLeaseDeadlineId,
   toPurgeDeadlineId,
 } from './index.js';
-import type { QueueEvent, QueueSnapshot } from './index.js';
+import type { QueueContext, QueueEvent, QueueSnapshot } from './index.js';
 
 const ESCALATE = [{ name: 'escalate', builtin: 'escalate' as const }];
 const ids = (snapshot: QueueSnapshot) => takeableItems(snapshot).map((item) => item.id);
@@ -68,14 +71,21 @@ describe('createQueueMachine: adding', () => {
     const d = driveQueue();
     d.send(q.add({ id: 'x' }), q.add({ id: '__proto__' }), q.add({ id: 'constructor' }));
     d.send(q.take('__proto__', 'pl-1'), q.complete('__proto__', 'pl-1'));
-    expect(Object.keys(d.snapshot.context.items)).toEqual(['x', '__proto__', 'constructor']);
+    const all = listQueueItems(d.snapshot.context).map((i) => i.id);
+    expect(all.sort()).toEqual(['__proto__', 'constructor', 'x']);
     expect(d.item('__proto__')).toMatchObject({ id: '__proto__', status: 'done' });
     expect(takeableItems(d.snapshot).map((i) => i.id)).toEqual(['x', 'constructor']);
-    // …and survive the snapshot's JSON round trip as an own key.
-    const restored = JSON.parse(JSON.stringify(d.snapshot.context.items)) as object;
-    expect(Object.getOwnPropertyDescriptor(restored, '__proto__')?.value).toMatchObject({
+    // …and survive the snapshot's JSON round trip as own keys, where the buckets have a prototype
+    // (`toLocaleString` hashes into the bucket of `constructor`).
+    const restored = JSON.parse(JSON.stringify(d.snapshot.context)) as QueueContext;
+    const bucket = restored.items[bucketOf('__proto__', restored.buckets)];
+    expect(Object.getOwnPropertyDescriptor(bucket, '__proto__')?.value).toMatchObject({
       status: 'done',
     });
+    expect(queueItem(restored, '__proto__')).toMatchObject({ status: 'done' });
+    expect(queueItem(restored, 'constructor')).toMatchObject({ status: 'pending' });
+    expect(bucketOf('toLocaleString', 64)).toBe(bucketOf('constructor', 64));
+    expect(queueItem(restored, 'toLocaleString')).toBeUndefined();
   });
 
   it.each(['pending', 'active'] as const)('ignores adding an id that is already %s', (status) => {
@@ -189,15 +199,18 @@ describe('createQueueMachine: taking', () => {
   });
 
   it('orders by the definition the machine was rebuilt with, not the one it started with', () => {
+    // `x` and `xz` share a bucket, whose best-first order is kept per order.
+    expect(bucketOf('x', 64)).toBe(bucketOf('xz', 64));
     const fifo = createActor(createQueueMachine(createQueueDef({ order: 'fifo' }))).start();
-    fifo.send(q.add({ id: 'low', priority: 1 }));
-    fifo.send(q.add({ id: 'high', priority: 2 }));
-    expect(ids(fifo.getSnapshot())).toEqual(['low', 'high']);
+    fifo.send(q.add({ id: 'x', priority: 1 }));
+    fifo.send(q.add({ id: 'xz', priority: 2 }));
+    expect(ids(fifo.getSnapshot())).toEqual(['x', 'xz']);
     const snapshot = fifo.getPersistedSnapshot();
     fifo.stop();
     const priority = createQueueMachine(createQueueDef({ order: 'priority' }));
     const rebuilt = createActor(priority, { snapshot }).start();
-    expect(ids(rebuilt.getSnapshot())).toEqual(['high', 'low']);
+    expect(ids(rebuilt.getSnapshot())).toEqual(['xz', 'x']);
+    expect(takeableItems(rebuilt.getSnapshot(), 1).map((i) => i.id)).toEqual(['xz']);
   });
 });
 
@@ -467,7 +480,7 @@ describe('createQueueMachine: snapshots and references', () => {
     second.start();
     expect(second.getSnapshot().context).toEqual(first.getSnapshot().context);
     second.send(q.complete('a', 'pl-0'));
-    expect(second.getSnapshot().context.items.a?.status).toBe('active');
+    expect(queueItem(second.getSnapshot().context, 'a')?.status).toBe('active');
     second.send(q.complete('a', 'pl-1'));
     expect(ids(second.getSnapshot())).toEqual(['b']);
     second.send(q.take('b', 'pl-2'));

@@ -5,6 +5,7 @@ import { and } from 'xstate';
 import type { SnapshotFrom } from 'xstate';
 import type { QueueDef } from '../runbook/index.js';
 import { QUEUE_MACHINE_ID } from './queue.context.js';
+import { QUEUE_BUCKETS } from './queue.items.js';
 import { setupQueue } from './queue.setup.js';
 
 /** Whether an item that dies should be escalated to a human (a built-in `escalate` step). */
@@ -25,7 +26,7 @@ export function createQueueMachine(def: QueueDef) {
     id: QUEUE_MACHINE_ID,
     initial: 'open',
     meta: { order: def.order },
-    context: { items: {}, nextSeq: 0, nextPollAt: null },
+    context: { items: {}, buckets: QUEUE_BUCKETS, nextSeq: 0, nextPollAt: null },
     states: {
       open: {
         on: {

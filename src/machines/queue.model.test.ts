@@ -1,6 +1,6 @@
 // Model-based test of the queue machine: @xstate/graph walks a bounded queue (three items, one of
-// them after another, one retry, a source, escalation), every edge is checked against the
-// invariants, and every shortest path is replayed through a live actor.
+// them after another and in its bucket, one retry, a source, escalation), every edge is checked
+// against the invariants, and every shortest path is replayed through a live actor.
 
 import { adjacencyMapToArray, createTestModel, getStateNodes } from '@xstate/graph';
 import type { StatePath } from '@xstate/graph';
@@ -13,12 +13,15 @@ import {
   QUEUE_ITEM_STATUSES,
   collectQueueEffects,
   createQueueMachine,
+  listQueueItems,
   queueDeadlines,
+  queueItem,
   takeableItems,
   toLeaseDeadlineId,
   toPurgeDeadlineId,
 } from './index.js';
 import type { QueueEffect, QueueEvent, QueueItem, QueueSnapshot } from './index.js';
+import { QUEUE_BUCKETS, bucketOf } from './queue.items.js';
 
 const DEF = createQueueDef({
   source: 'wk list --json',
@@ -26,11 +29,11 @@ const DEF = createQueueDef({
   maxRetries: 1,
   onExhaust: [{ name: 'escalate', builtin: 'escalate' }],
 });
-// `z` comes after `x`; `y` has the higher priority.
+// `xz` comes after `x` and hashes into the same bucket; `y` has the higher priority.
 const ADDS = [
   { id: 'x', data: { n: '1' } },
   { id: 'y', data: { n: '2' }, priority: 1 },
-  { id: 'z', data: { n: '3' }, after: ['x'] },
+  { id: 'xz', data: { n: '3' }, after: ['x'] },
 ];
 const IDS = ADDS.map((a) => a.id);
 const AT = 1_000; // every event but a deadline happens "now"; deadlines fire at their own time
@@ -39,8 +42,8 @@ const machine = createQueueMachine(DEF);
 
 type Snapshot = QueueSnapshot;
 
-const itemsOf = (s: Snapshot) => s.context.items;
-const leaseOf = (s: Snapshot, id: string) => itemsOf(s)[id]?.lease?.pipeline ?? 'pl-none';
+const itemOf = (s: Snapshot, id: string) => queueItem(s.context, id);
+const leaseOf = (s: Snapshot, id: string) => itemOf(s, id)?.lease?.pipeline ?? 'pl-none';
 
 /** What may be sent to the queue in `snapshot`: commands for every item, results, due deadlines. */
 function liveEvents(snapshot: Snapshot): QueueEvent[] {
@@ -51,7 +54,7 @@ function liveEvents(snapshot: Snapshot): QueueEvent[] {
   ];
   for (const add of ADDS) {
     const { id } = add;
-    const item = itemsOf(snapshot)[id];
+    const item = itemOf(snapshot, id);
     const pipeline = `pl-${id}-${item?.seq ?? 0}-${item?.attempts ?? 0}`;
     events.push(
       { type: 'queue.add', at: AT, item: add },
@@ -78,7 +81,7 @@ function liveEvents(snapshot: Snapshot): QueueEvent[] {
 /** The graph key: what decides the future (statuses, attempts, polling), not times or seqs. */
 function keyOf(snapshot: Snapshot): string {
   const items = IDS.map((id) => {
-    const item = itemsOf(snapshot)[id];
+    const item = itemOf(snapshot, id);
     return item === undefined ? '-' : `${item.status}${item.attempts}`;
   });
   return JSON.stringify([snapshot.value, snapshot.context.nextPollAt !== null, items]);
@@ -100,11 +103,25 @@ function subjectOf(event: QueueEvent): string | null {
 const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
 const describeStep = (event: QueueEvent) => JSON.stringify(event);
 
+/** Every item is filed under its id in the bucket its id hashes to; no bucket is kept empty. */
+function layoutViolations(snapshot: Snapshot): string[] {
+  const { items, buckets } = snapshot.context;
+  const wrong = buckets === QUEUE_BUCKETS ? [] : [`hashed into ${buckets} buckets`];
+  for (const [key, bucket] of Object.entries(items)) {
+    const ids = Object.keys(bucket);
+    if (ids.length === 0) wrong.push(`bucket ${key} is kept empty`);
+    for (const id of ids) {
+      if (bucket[id]?.id !== id) wrong.push(`item "${id}" is filed under another id`);
+      if (String(bucketOf(id, buckets)) !== key) wrong.push(`item "${id}" is in bucket ${key}`);
+    }
+  }
+  return wrong;
+}
+
 /** Status bookkeeping every item keeps, whatever happens to it. */
-function itemViolations(snapshot: Snapshot, key: string, item: QueueItem): string[] {
+function itemViolations(snapshot: Snapshot, item: QueueItem): string[] {
   const dead = item.status === 'dead';
   const rules: [boolean, string][] = [
-    [item.id === key, 'is filed under its id'],
     [(QUEUE_ITEM_STATUSES as readonly string[]).includes(item.status), 'has a known status'],
     [(item.lease !== null) === (item.status === 'active'), 'has a lease exactly while active'],
     [(item.deadAt !== null) === dead, 'deadAt iff dead'],
@@ -113,7 +130,7 @@ function itemViolations(snapshot: Snapshot, key: string, item: QueueItem): strin
     [item.seq < snapshot.context.nextSeq, 'seq below nextSeq'],
     [item.attempts <= DEF.maxRetries + 1, 'attempts within max_retries + 1'],
   ];
-  return rules.filter(([ok]) => !ok).map(([, rule]) => `item "${key}" ${rule}`);
+  return rules.filter(([ok]) => !ok).map(([, rule]) => `item "${item.id}" ${rule}`);
 }
 
 /**
@@ -128,11 +145,9 @@ function stepViolations(
 ): string[] {
   const wrong: string[] = [];
   const subject = subjectOf(event);
-  const before = itemsOf(prev);
-  const after = itemsOf(next);
   for (const id of IDS) {
-    const was = before[id];
-    const now = after[id];
+    const was = itemOf(prev, id);
+    const now = itemOf(next, id);
     const unchanged = same(now, was);
     if (id !== subject && !unchanged) wrong.push(`"${id}" changed by an event for another item`);
     if (was === undefined || now === undefined) {
@@ -172,9 +187,9 @@ function stepViolations(
     const again = queueDeadlines(next).some((d) => d.id === event.id && d.at <= event.at);
     if (due && again) wrong.push('a deadline that fired is still due');
   }
-  const items = Object.entries(after);
-  wrong.push(...items.flatMap(([key, item]) => itemViolations(next, key, item)));
-  if (new Set(items.map(([, i]) => i.seq)).size !== items.length) wrong.push('seqs collide');
+  const items = listQueueItems(next.context);
+  wrong.push(...layoutViolations(next), ...items.flatMap((item) => itemViolations(next, item)));
+  if (new Set(items.map((i) => i.seq)).size !== items.length) wrong.push('seqs collide');
   // What a worker asks for (the best few) is the head of the full order.
   const order = takeableItems(next).map((i) => i.id);
   for (const k of [1, 2])
@@ -192,7 +207,8 @@ function stepViolations(
 function ignoredEvents(snapshot: Snapshot): QueueEvent[] {
   const takeable = new Set(takeableItems(snapshot).map((i) => i.id));
   const ignored: QueueEvent[] = [{ type: 'deadline', at: AT, id: 'lease:x:9' }];
-  for (const [id, item] of Object.entries(itemsOf(snapshot))) {
+  for (const item of listQueueItems(snapshot.context)) {
+    const { id } = item;
     ignored.push(
       { type: 'queue.complete', at: AT, item: id, pipeline: STALE },
       { type: 'queue.fail', at: AT, item: id, pipeline: STALE, error: 'late' },
@@ -246,7 +262,7 @@ describe('queue machine model', () => {
   it('reaches every state node and every combination of item statuses the bound allows', () => {
     expect(shortest.length).toBe(new Set(edges.map((e) => keyOf(e.state))).size);
     expect(shortest.length).toBe(1_458);
-    const statuses = new Set(shortest.flatMap((p) => Object.values(itemsOf(p.state))));
+    const statuses = new Set(shortest.flatMap((p) => listQueueItems(p.state.context)));
     expect([...new Set([...statuses].map((i) => i.status))].sort()).toEqual(
       [...QUEUE_ITEM_STATUSES].sort(),
     );

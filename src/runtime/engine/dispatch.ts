@@ -7,7 +7,12 @@ import { ProcessGroups } from './groups.js';
 import { matchesEventPattern } from './wake.js';
 import { interpolateShell, interpolateText, renderTemplate } from '../../runbook/index.js';
 import type { AgentDef, GuardDef, PipelineBundle, QueueDef } from '../../runbook/index.js';
-import { TIMEOUT_DEADLINE_ID, createGuardMachine, guardDeadlines } from '../../machines/index.js';
+import {
+  TIMEOUT_DEADLINE_ID,
+  createGuardMachine,
+  guardDeadlines,
+  listQueueItems,
+} from '../../machines/index.js';
 import type { GuardMachine, InflightEffect, PipelineContext } from '../../machines/index.js';
 import { createActor } from 'xstate';
 import type { Actor } from 'xstate';
@@ -576,12 +581,7 @@ export class Dispatcher {
           `printed something that is not JSON items (${err instanceof Error ? err.message : String(err)})`,
         );
       }
-      const known = new Set(
-        Object.keys(
-          (queue.actor.getSnapshot() as { context: { items: Record<string, unknown> } }).context
-            .items,
-        ),
-      );
+      const known = new Set(listQueueItems(queue.actor.getSnapshot().context).map((i) => i.id));
       for (const item of items) {
         const itemId = item.id ?? contentId(item.data);
         if (known.has(itemId)) continue; // a source lists what exists; each id is taken once

@@ -6,6 +6,7 @@ import {
   createPipelineMachine,
   createQueueMachine,
   createWorkerMachine,
+  migrateQueueSnapshot,
   toPipelineStatus,
 } from '../../machines/index.js';
 import type { PipelineContext, PipelineStatus } from '../../machines/index.js';
@@ -631,7 +632,8 @@ export class Engine {
                   : kind === 'agent'
                     ? agentMachine(meta, (hash) => this.#bundle(hash))
                     : resourceMachine(kind, meta, (hash) => this.#bundle(hash));
-      const entry = this.#sup.spawn(id, kind, machine, meta, { snapshot: xstate as never });
+      const snapshot = kind === 'queue' ? migrateQueueSnapshot(xstate) : xstate; // an older layout
+      const entry = this.#sup.spawn(id, kind, machine, meta, { snapshot: snapshot as never });
       if (kind === 'pipeline') {
         const view = toPipelineView(entry);
         this.status.trigger.pipelineChanged({

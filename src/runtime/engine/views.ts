@@ -2,6 +2,7 @@
 // snapshots. `oj status` is kept incrementally in an @xstate/store fed by the engine's notices.
 import { createStore } from '@xstate/store';
 import {
+  listQueueItems,
   lockHolder,
   lockWaiters,
   queueCounts,
@@ -84,7 +85,7 @@ export interface QueueView {
 
 export function toQueueView(entry: ActorEntry): QueueView {
   const snapshot = entry.actor.getSnapshot() as Parameters<typeof queueCounts>[0];
-  const items = Object.values(snapshot.context.items)
+  const items = listQueueItems(snapshot.context)
     .sort((a, b) => a.seq - b.seq)
     .map((item) => ({
       id: item.id,

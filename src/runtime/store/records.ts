@@ -2,8 +2,9 @@
 // whether a decoded value is one. Pure: used on every read to tell a record from damage.
 
 /** The snapshot schema this build writes and understands; a stored snapshot with a higher number
- * fails start-up with SNAPSHOT_TOO_NEW (DESIGN §2). Bump it when the snapshot layout changes. */
-export const SNAPSHOT_SCHEMA = 1;
+ * fails start-up with SNAPSHOT_TOO_NEW (DESIGN §2). Bump it when the snapshot layout changes.
+ * 2: queue items are bucketed (an older oj would misread them; older snapshots are migrated). */
+export const SNAPSHOT_SCHEMA = 2;
 
 /** The on-disk layout of the store itself (named dbs, meta keys); bump on incompatible changes. */
 export const STORE_FORMAT = 1;
