@@ -1,14 +1,22 @@
 // Tests for the shell executor against real processes in temp dirs: exit codes, the log file,
 // timeouts and cancellation killing the whole process group, the environment, cwd, big output and
 // concurrency. Time-driven cases use FakeClock, so nothing here waits for a timeout to elapse.
-import { mkdtempSync, readFileSync, realpathSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  mkdtempSync,
+  readFileSync,
+  realpathSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 // eslint-disable-next-line no-restricted-imports -- src/runtime has no front door yet; tests only
 import { FakeClock, systemClock } from '../runtime/clock.js';
 import { buildShellEnv, runShell } from './index.js';
-import { execIfSimple } from './shell.actor.js';
+import { execIfSimple, plainArgv } from './shell.actor.js';
 import type { ShellDeps, ShellRequest } from './index.js';
 
 const ENV = { PATH: process.env.PATH ?? '/usr/bin:/bin' };
@@ -241,6 +249,29 @@ describe('runShell', () => {
     expect(bare).not.toContain('HOME=');
   });
 
+  it('starts a plain command directly, in its own group, with output in the log', async () => {
+    writeFileSync(join(dir, 'run.sh'), '#!/bin/sh\necho "args: $*"\nps -o pgid= -p $$ > pgid\n');
+    chmodSync(join(dir, 'run.sh'), 0o755);
+    let group = 0;
+    const result = await runShell(
+      request('./run.sh --a=1 b,c', { onSpawn: (g) => (group = g) }),
+      deps(),
+    );
+    expect(result.ok).toBe(true);
+    expect(readLog()).toContain('args: --a=1 b,c\n');
+    expect(Number(readFileSync(join(dir, 'pgid'), 'utf8'))).toBe(group);
+  });
+
+  it.each([
+    { what: 'not found', script: 'no-such-command-oj --flag', code: 127, says: /not found/ },
+    { what: 'not executable', script: './plain.txt', code: 126, says: /Permission denied/ },
+  ])('fails a plain command that is $what as the shell does', async ({ script, code, says }) => {
+    writeFileSync(join(dir, 'plain.txt'), 'data\n');
+    const result = await runShell(request(script), deps());
+    expect(result).toMatchObject({ ok: false, exitCode: code, error: `exited with code ${code}` });
+    expect(result.tail).toMatch(says);
+  });
+
   it('runs in the requested working directory', async () => {
     await runShell(request('pwd > where.txt'), deps());
     expect(readFileSync(join(dir, 'where.txt'), 'utf8')).toBe(`${dir}\n`);
@@ -333,5 +364,26 @@ describe('execIfSimple', () => {
     ['true', 'true'],
   ])('%j runs as %j', (script, expected) => {
     expect(execIfSimple(script)).toBe(expected);
+  });
+});
+
+describe('plainArgv', () => {
+  it.each([
+    ['bash -c true', ['bash', '-c', 'true']],
+    ['  make   test ', ['make', 'test']],
+    ['./build.sh --out=dist/a,b@1:2%', ['./build.sh', '--out=dist/a,b@1:2%']],
+    ["git commit -m 'a b'", null],
+    ['echo $HOME', null],
+    ['ls *.ts', null],
+    ['a && b', null],
+    ['FOO=1 cmd', null],
+    ['cd x', null],
+    ['true', null],
+    ['pwd', null],
+    ['a\nb', null],
+    ['cat ~/f', null],
+    ['', null],
+  ])('%j starts as %j', (script, expected) => {
+    expect(plainArgv(script)).toEqual(expected);
   });
 });
