@@ -2,7 +2,7 @@
 
 export { buildShellEnv, runShell, shellFailure } from './shell.actor.js';
 export type { ShellClock, ShellDeps, ShellRequest, ShellResult } from './shell.actor.js';
-export { ShellSpawner } from './shell-spawner.js';
+export { ShellSpawner, ShellSpawnerPool } from './shell-spawner.js';
 export { readGroupFile, removeGroupFile } from './group-file.js';
 export type { FromShellSpawner, ToShellSpawner } from './shell-spawner.js';
 export { runCapture } from './capture.actor.js';

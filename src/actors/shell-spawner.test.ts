@@ -5,7 +5,7 @@ import { existsSync, mkdtempSync, readFileSync, realpathSync, rmSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { ShellSpawner } from './index.js';
+import { ShellSpawner, ShellSpawnerPool } from './index.js';
 import type { ShellRequest } from './index.js';
 
 const ENTRY = new URL('../../dist/shell-spawner.js', import.meta.url);
@@ -128,5 +128,30 @@ describe('ShellSpawner', () => {
     process.kill(pid, 'SIGTERM');
     expect((await spawner.run(request('true'))).ok).toBe(true);
     expect(spawner.pid).toBe(pid);
+  });
+});
+
+describe('ShellSpawnerPool', () => {
+  it('keeps one spawner for runs one at a time, and starts a second only while the first is busy', async () => {
+    const pool = new ShellSpawnerPool(ENTRY, (level, message) => logs.push(`${level}: ${message}`));
+    try {
+      pool.warm();
+      for (let i = 0; i < 3; i++) expect((await pool.run(request('true'))).ok).toBe(true);
+      expect(pool.pids).toHaveLength(1);
+      const results = await Promise.all(
+        [0, 1, 2, 3].map((i) => pool.run(request(`exit ${i}`, { id: `r${i}` }))),
+      );
+      expect(results.map((r) => [r.id, r.exitCode])).toEqual([
+        ['r0', 0],
+        ['r1', 1],
+        ['r2', 2],
+        ['r3', 3],
+      ]);
+      expect(pool.pids).toHaveLength(2);
+      expect(new Set(pool.pids).size).toBe(2);
+    } finally {
+      await pool.close();
+    }
+    expect(pool.pids).toEqual([]);
   });
 });

@@ -4,7 +4,7 @@ import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { withOjShims } from '../shims.js';
 import {
-  ShellSpawner,
+  ShellSpawnerPool,
   buildShellEnv,
   sendNotification,
   toNotifyOptions,
@@ -51,9 +51,9 @@ export async function createEngineServices(options: EngineServicesOptions): Prom
   const projects = new ProjectCache();
   const notifyOptions = toNotifyOptions(process.env);
   const inspector = await startInspector(process.env.OJ_INSPECT, options.log);
-  // Phase shells start in a small process of their own (see ShellSpawner); its script is bundled
-  // beside the daemon's chunks.
-  const shells = new ShellSpawner(new URL('./shell-spawner.js', import.meta.url), options.log);
+  // Phase shells start in small processes of their own (see ShellSpawner); their script is
+  // bundled beside the daemon's chunks.
+  const shells = new ShellSpawnerPool(new URL('./shell-spawner.js', import.meta.url), options.log);
   shells.warm();
   const engine = await Engine.start({
     ...(inspector ? { inspect: inspector.inspect } : {}),
