@@ -16,6 +16,7 @@ const arg = (name, fallback) => {
   return i === -1 ? fallback : process.argv[i + 1];
 };
 const TIMEOUT_S = Number(arg('--timeout', '60'));
+const CLEANUP_S = 10; // how long finished runs may take to remove their worktrees and sessions
 const dir = arg('--dir', mkdtempSync(join(tmpdir(), 'oj-demo-')));
 const project = join(dir, 'repo');
 const state = join(dir, 'state');
@@ -116,11 +117,20 @@ async function main() {
     await new Promise((r) => setTimeout(r, 300));
   }
   const log = git('log', '--format=%h %s', 'main').trim().split('\n');
-  const leftovers = existsSync(join(state, 'workspaces'))
-    ? readdirSync(join(state, 'workspaces')).length
-    : 0;
-  const sessions = json('session', 'list').length;
-  const locks = json('lock', 'list').filter((l) => l.holder).length;
+  // A run's worktree and session are cleaned up just after it reads done: give that a moment.
+  const left = () => ({
+    leftovers: existsSync(join(state, 'workspaces'))
+      ? readdirSync(join(state, 'workspaces')).length
+      : 0,
+    sessions: json('session', 'list').length,
+    locks: json('lock', 'list').filter((l) => l.holder).length,
+  });
+  let remaining = left();
+  for (const settle = Date.now() + CLEANUP_S * 1000; Date.now() < settle; remaining = left()) {
+    if (!remaining.leftovers && !remaining.sessions && !remaining.locks) break;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  const { leftovers, sessions, locks } = remaining;
   process.stdout.write(
     [
       '',
@@ -132,7 +142,10 @@ async function main() {
       '',
     ].join('\n'),
   );
-  if (leftovers || sessions || locks) throw new Error('something was left behind');
+  if (leftovers || sessions || locks)
+    throw new Error(
+      `something was left behind after ${CLEANUP_S} s: ${leftovers} worktrees, ${sessions} sessions, ${locks} locks held`,
+    );
 }
 
 try {
