@@ -89,6 +89,19 @@ export function withoutQueueItem(context: QueueItemsLike, removed: string): Queu
   return withBucket(context, at, kept === 0 ? undefined : bucket);
 }
 
+/** The items with `done` struck from the `after` of every item that comes after it. */
+export function withoutDependency(context: QueueItemsLike, done: string): QueueItems {
+  let items = context.items;
+  for (const bucket of listBuckets(context)) {
+    for (const item of bucketFacts(bucket).dependents) {
+      if (!item.after.includes(done)) continue;
+      const after = item.after.filter((id) => id !== done);
+      items = withQueueItem({ items, buckets: context.buckets }, { ...item, after });
+    }
+  }
+  return items;
+}
+
 function withBucket(context: QueueItemsLike, at: number, bucket: QueueBucket | undefined) {
   const copy = emptyRecord<QueueBucket>();
   for (let n = 0; n < context.buckets; n++) {
@@ -114,6 +127,8 @@ export interface BucketFacts {
   counts: Record<QueueItemStatus, number>;
   /** Pending items with `after`: pending or blocked, decided live. */
   waiting: QueueItem[];
+  /** Items of any status with `after` (a purged dependency is struck from them). */
+  dependents: QueueItem[];
   leased: QueueItem[];
   /** The item purged first (ties broken by id, so the one armed does not depend on the layout). */
   purge: QueueItem | null;
@@ -133,6 +148,7 @@ export function bucketFacts(bucket: QueueBucket): BucketFacts {
   const facts: BucketFacts = {
     counts: { pending: 0, active: 0, done: 0, dead: 0 },
     waiting: [],
+    dependents: [],
     leased: [],
     purge: null,
     pending: [],
@@ -143,6 +159,7 @@ export function bucketFacts(bucket: QueueBucket): BucketFacts {
     facts.counts[item.status] += 1;
     if (item.lease !== null) facts.leased.push(item);
     if (item.purgeAt !== null) facts.purge = earlierPurge(facts.purge, item);
+    if (item.after.length > 0) facts.dependents.push(item);
     if (item.status !== 'pending') continue;
     facts.pending.push(item);
     if (item.after.length > 0) facts.waiting.push(item);

@@ -391,6 +391,26 @@ describe('createQueueMachine: deadlines', () => {
     expect(d.snapshot.context.items).toEqual({});
   });
 
+  it('keeps an item that came after a done item takeable once that item is purged', () => {
+    const d = driveQueue();
+    d.send(q.add({ id: 'a' }), q.add({ id: 'b', after: ['a'] }), q.add({ id: 'c', after: ['a'] }));
+    d.send(q.take('a', 'p1'), q.complete('a', 'p1', 3_000), q.take('b', 'p2'));
+    d.send(q.deadline('purge:a', 3_000 + RETENTION_MS));
+    expect(d.item('b')).toMatchObject({ status: 'active', after: [] });
+    expect(d.item('c')).toMatchObject({ status: 'pending', after: [] });
+    expect(ids(d.snapshot)).toEqual(['c']);
+    expect(queueCounts(d.snapshot)).toMatchObject({ pending: 1, blocked: 0 });
+  });
+
+  it('keeps an item that came after a dead item blocked once that item is purged', () => {
+    const d = driveQueue();
+    d.send(q.add({ id: 'a' }), q.add({ id: 'b', after: ['a', 'z'] }));
+    d.send(q.take('a', 'p1'), q.fail('a', 'p1', 'dead', 2_000));
+    d.send(q.deadline('purge:a', 2_000 + RETENTION_MS));
+    expect(d.item('b').after).toEqual(['a', 'z']);
+    expect(queueCounts(d.snapshot)).toMatchObject({ pending: 0, blocked: 1 });
+  });
+
   it('lists every deadline ordered by time', () => {
     const d = driveQueue(createQueueDef({ source: 'wk list --json' }));
     d.send({ type: 'queue.start', at: 500 }, q.add({ id: 'a' }), q.add({ id: 'b' }));

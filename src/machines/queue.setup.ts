@@ -9,7 +9,7 @@ import {
   parseLeaseDeadlineId,
   parsePurgeDeadlineId,
 } from './queue.context.js';
-import { queueItem, withQueueItem, withoutQueueItem } from './queue.items.js';
+import { queueItem, withQueueItem, withoutDependency, withoutQueueItem } from './queue.items.js';
 import type {
   NewQueueItem,
   QueueContext,
@@ -187,7 +187,12 @@ export function setupQueue(def: QueueDef) {
       }),
       removeItem: assign(({ context, event }) => {
         const id = itemIdOf(event);
-        return id === null ? {} : { items: withoutQueueItem(context, id) };
+        if (id === null) return {};
+        const items = withoutQueueItem(context, id);
+        // A purged done item still satisfies the items that come after it: without this they
+        // would wait forever on an id the queue no longer knows (which blocks, like a dead one).
+        if (queueItem(context, id)?.status !== 'done') return { items };
+        return { items: withoutDependency({ ...context, items }, id) };
       }),
       // Until `queue.polled` there is no next poll, so polls never overlap.
       pollSource: enqueueActions(({ context, event, enqueue }) => {
