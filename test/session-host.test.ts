@@ -1,7 +1,15 @@
 // The session host as the daemon uses it: real sidecar processes from dist/session-host.js running
 // small node/sh agents under the generic driver with the test timing preset, driven over the socket.
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -481,5 +489,40 @@ describe('session host', () => {
     await waitFor(() => received.some((r) => !r.redraw && r.data.includes('got "x"')), 'echo of x');
     expect(chunks(chunksFile)).toEqual(['x']);
     expect((await client.screen()).cols).toBe(100);
+  });
+});
+
+describe('spawning into a dir whose host is still starting', () => {
+  it('joins a host whose spawner died before recording its pid, found by its command line', async () => {
+    const root = tempRoot();
+    const dir = join(root, 'agent');
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    writeFileSync(join(dir, 'spawn.json'), '{}'); // a spawn was begun here…
+    // …and its host runs (a stand-in with the host's command line), but host-pid.json was never
+    // written: the daemon was killed right after starting it.
+    const stand = spawn(
+      process.execPath,
+      ['-e', 'setTimeout(() => {}, 1500)', join(REPO_ROOT, 'dist', 'session-host.js'), dir],
+      { stdio: 'ignore' },
+    );
+    cleanups.push(() => killQuietly(stand.pid as number));
+    await waitFor(
+      () => readFileSync(`/proc/${stand.pid}/cmdline`, 'utf8').includes(dir),
+      'the stand-in to run',
+    );
+    const joined = spawnSessionHost({
+      agentId: 'ag-test',
+      dir,
+      command: 'true',
+      driver: 'generic',
+      cwd: root,
+      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: root },
+      timing: 'test',
+      cols: 80,
+      rows: 24,
+    });
+    // It waits for that host rather than starting a second one, and fails when it exits silently.
+    await expect(joined).rejects.toThrow(/exited .* before listening/);
+    expect(existsSync(join(dir, 'host-pid.json'))).toBe(false);
   });
 });

@@ -1,6 +1,6 @@
 // Process facts the host, the spawner and the daemon need: whether a pid is alive and still the
 // same process (start time from /proc, so a reused pid is not taken for the agent), and group signals.
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { constants } from 'node:os';
 
 /**
@@ -28,6 +28,32 @@ function statFields(pid: number): string[] | undefined {
   }
   // The command name (field 2) is in parentheses and may itself contain spaces or parentheses.
   return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+}
+
+/**
+ * The live processes whose argument vector satisfies `matches` (from /proc/<pid>/cmdline); empty
+ * where /proc is not available. A scan of every process: for recovery paths, not hot ones.
+ */
+export function processesWhoseArgs(matches: (argv: string[]) => boolean): number[] {
+  let entries: string[];
+  try {
+    entries = readdirSync('/proc');
+  } catch {
+    return [];
+  }
+  const found: number[] = [];
+  for (const entry of entries) {
+    const pid = Number(entry);
+    if (!Number.isInteger(pid) || pid === process.pid) continue;
+    try {
+      const argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+      if (argv.at(-1) === '') argv.pop(); // each argument ends with a NUL
+      if (matches(argv) && !isZombie(pid)) found.push(pid);
+    } catch {
+      // gone meanwhile, or not ours to read
+    }
+  }
+  return found;
 }
 
 /** Whether a process with `pid` exists (EPERM: it does, owned by someone else). */

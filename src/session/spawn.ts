@@ -15,7 +15,7 @@ import {
   SPAWN_ERROR_FILE,
   SPAWN_FILE,
 } from './agent-files.js';
-import { isPidAlive, isZombie, processStartTime, signalGroup } from './proc.js';
+import { isPidAlive, isZombie, processesWhoseArgs, processStartTime, signalGroup } from './proc.js';
 import { describeIssues, HostInfoSchema, SpawnErrorSchema, SpawnSpecSchema } from './protocol.js';
 import type { HostInfo, SpawnSpec } from './protocol.js';
 
@@ -152,10 +152,16 @@ async function waitForHost(
  */
 function startingHost(dir: string): { pid: number } | undefined {
   if (readHostInfo(dir) || readSpawnError(dir)) return undefined;
-  const record = readJsonIfPresent(join(dir, HOST_PID_FILE)) as {
-    pid?: unknown;
-    startTime?: unknown;
-  } | null;
+  const record = readJsonIfPresent(join(dir, HOST_PID_FILE)) as
+    { pid?: unknown; startTime?: unknown } | undefined;
+  if (record === undefined && existsSync(join(dir, SPAWN_FILE))) {
+    // A spawner that died between starting the host and recording its pid: the host's command
+    // line names its dir, so find it there.
+    const [pid] = processesWhoseArgs(
+      (argv) => argv.at(-1) === dir && (argv.at(-2) ?? '').endsWith('session-host.js'),
+    );
+    return pid === undefined ? undefined : { pid };
+  }
   const pid = record?.pid;
   if (typeof pid !== 'number' || !isPidAlive(pid) || isZombie(pid)) return undefined;
   const now = processStartTime(pid);
