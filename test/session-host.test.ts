@@ -79,6 +79,21 @@ function tempRoot(): string {
   return root;
 }
 
+/** The spawn spec of a generic agent running `command` in `root`, its session in `dir`. */
+function specIn(root: string, dir: string, command: string): SpawnSpec {
+  return {
+    agentId: 'ag-test',
+    dir,
+    command,
+    driver: 'generic',
+    cwd: root,
+    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: root },
+    timing: 'test',
+    cols: 80,
+    rows: 24,
+  };
+}
+
 async function startHost(
   command: string | ((root: string) => string),
   extra: Partial<SpawnSpec> = {},
@@ -88,15 +103,7 @@ async function startHost(
   const chunksFile = join(root, 'chunks.jsonl');
   writeFileSync(join(root, 'echo.cjs'), ECHO_AGENT);
   const info = await spawnSessionHost({
-    agentId: 'ag-test',
-    dir,
-    command: typeof command === 'function' ? command(root) : command,
-    driver: 'generic',
-    cwd: root,
-    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: root },
-    timing: 'test',
-    cols: 80,
-    rows: 24,
+    ...specIn(root, dir, typeof command === 'function' ? command(root) : command),
     ...extra,
   });
   cleanups.push(
@@ -510,17 +517,7 @@ describe('spawning into a dir whose host is still starting', () => {
       () => readFileSync(`/proc/${stand.pid}/cmdline`, 'utf8').includes(dir),
       'the stand-in to run',
     );
-    const joined = spawnSessionHost({
-      agentId: 'ag-test',
-      dir,
-      command: 'true',
-      driver: 'generic',
-      cwd: root,
-      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: root },
-      timing: 'test',
-      cols: 80,
-      rows: 24,
-    });
+    const joined = spawnSessionHost(specIn(root, dir, 'true'));
     // It waits for that host rather than starting a second one, and fails when it exits silently.
     await expect(joined).rejects.toThrow(/exited .* before listening/);
     expect(existsSync(join(dir, 'host-pid.json'))).toBe(false);
