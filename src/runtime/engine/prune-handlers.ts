@@ -1,7 +1,7 @@
 // `oj prune`: forgets finished pipelines (by status and age) with their logs and worktrees, and
 // clears orphaned worktrees and dead session files. Running, waiting and escalated pipelines are
 // never removed; a dry run only lists what would go.
-import { readdirSync, rmSync } from 'node:fs';
+import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { removeWorkspace } from '../../actors/index.js';
 import { OjError } from '../../errors/index.js';
@@ -82,7 +82,9 @@ export function createPruneHandlers(
       for (const id of [...ids, ...orphans]) {
         const path = workspacePath(stateDir, id);
         const repo = projects.get(id);
-        if (repo) await removeWorkspace({ repo, path }).catch(() => undefined);
+        // Only a pipeline that made a worktree needs git to forget it (a git process per pruned
+        // pipeline otherwise: 2,000 of them after the load bench's rounds).
+        if (repo && existsSync(path)) await removeWorkspace({ repo, path }).catch(() => undefined);
         rmSync(path, { recursive: true, force: true });
         rmSync(pipelineLogPath(stateDir, id), { force: true });
       }
