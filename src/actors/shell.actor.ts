@@ -143,6 +143,7 @@ export async function runShell(request: ShellRequest, deps: ShellDeps): Promise<
 const DAEMON_SETTINGS: readonly string[] = [
   'OJ_FAKE_AGENTS',
   'OJ_SESSION_TIMING',
+  'OJ_AGENT_NICE',
   'OJ_GIT_TIMEOUT',
   'OJ_NOTIFY_EVENTS',
   'OJ_NOTIFY_DESKTOP',

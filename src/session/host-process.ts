@@ -20,6 +20,7 @@ import type { HostLogLevel } from './host.js';
 import { serveSessionHost } from './host-server.js';
 import { claudeHookSettings, planLaunch } from './launch.js';
 import { processStartTime } from './proc.js';
+import { agentNice, yieldCpu } from './priority.js';
 import { describeIssues, SESSION_PROTOCOL_VERSION, SpawnSpecSchema } from './protocol.js';
 import type { HostInfo } from './protocol.js';
 import { chooseSocketPath } from './socket-path.js';
@@ -55,6 +56,12 @@ export async function runSessionHostProcess(args: string[]): Promise<number> {
     host.kill({ drain: false });
     host.kill({}); // the second kill is SIGKILL: no agent without a host
     return 1;
+  }
+  const { nice, warning } = agentNice(process.env.OJ_AGENT_NICE);
+  if (warning) log('warn', warning);
+  for (const pid of [process.pid, host.agentPid]) {
+    const failed = yieldCpu(pid, nice);
+    if (failed) log('warn', failed);
   }
   const startTime = processStartTime(host.agentPid);
   const info: HostInfo = {
