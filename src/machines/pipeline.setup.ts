@@ -43,8 +43,16 @@ interface GuardStepParams {
 /** The machine id; state ids are `pipeline.<state>` and `pipeline.running.<phase>`. */
 export const MACHINE_ID = 'pipeline';
 
+/** Each definition's phases by name: a lookup per step, so a long pipeline's steps stay O(1). */
+const phaseIndex = new WeakMap<PipelineDef, Map<string, PhaseDef>>();
+
 function findPhase(def: PipelineDef, name: string): PhaseDef {
-  const phase = def.phases.find((p: PhaseDef) => p.name === name);
+  let byName = phaseIndex.get(def);
+  if (byName === undefined) {
+    byName = new Map(def.phases.map((p) => [p.name, p]));
+    phaseIndex.set(def, byName);
+  }
+  const phase = byName.get(name);
   if (phase === undefined) {
     throw new OjError(
       'pipeline_unknown_phase',
