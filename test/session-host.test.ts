@@ -11,7 +11,7 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { request } from 'node:http';
-import { tmpdir } from 'node:os';
+import { getPriority, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
@@ -27,6 +27,7 @@ import type {
   StateFrame,
   SubscribedFrame,
 } from '../src/session/index.js';
+import { ShellSpawner } from '../src/actors/index.js';
 import { REPO_ROOT } from './helpers/oj.js';
 import { waitFor } from './helpers/wait.js';
 
@@ -496,6 +497,50 @@ describe('session host', () => {
     await waitFor(() => received.some((r) => !r.redraw && r.data.includes('got "x"')), 'echo of x');
     expect(chunks(chunksFile)).toEqual(['x']);
     expect((await client.screen()).cols).toBe(100);
+  });
+});
+
+describe('priority and where hosts start from', () => {
+  /** The nice value of `pid`'s session scheduling group, where the kernel has one. */
+  const groupNice = (pid: number): number | undefined =>
+    existsSync(`/proc/${pid}/autogroup`)
+      ? Number(readFileSync(`/proc/${pid}/autogroup`, 'utf8').trim().split(' ').at(-1))
+      : undefined;
+
+  it('runs the host and its agent at nice 10, each in a scheduling group at nice 10', async () => {
+    const { info } = await startHost(echoAgent);
+    for (const pid of [info.hostPid, info.agentPid]) {
+      expect(getPriority(pid)).toBe(10);
+      expect(groupNice(pid) ?? 10).toBe(10);
+    }
+  });
+
+  it('starts the host from a shell spawner when given one, and reports a start that failed', async () => {
+    const spawner = new ShellSpawner(
+      new URL('../dist/shell-spawner.js', import.meta.url),
+      () => {},
+    );
+    cleanups.push(() => void spawner.close());
+    const root = tempRoot();
+    writeFileSync(join(root, 'echo.cjs'), ECHO_AGENT);
+    const info = await spawnSessionHost(specIn(root, join(root, 'agent'), echoAgent(root)), {
+      start: (request) => spawner.start(request),
+    });
+    cleanups.push(
+      () => killQuietly(-info.pgid),
+      () => killQuietly(info.hostPid),
+    );
+    expect(readFileSync(`/proc/${info.hostPid}/stat`, 'utf8')).toMatch(
+      new RegExp(`^${info.hostPid} \\(.*\\) \\w ${spawner.pid} `), // the spawner is its parent
+    );
+    const client = await connect(info);
+    expect(await waitForGreeting(client)).toBe(true);
+
+    const failing = spawnSessionHost(specIn(root, join(root, 'other'), 'true'), {
+      start: () => Promise.resolve({ error: 'spawn ENOMEM' }),
+    });
+    await expect(failing).rejects.toThrow('could not start the session host: spawn ENOMEM');
+    expect(readFileSync(join(root, 'other', 'spawn-error.json'), 'utf8')).toContain('ENOMEM');
   });
 });
 

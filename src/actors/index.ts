@@ -4,7 +4,12 @@ export { buildShellEnv, runShell, shellFailure } from './shell.actor.js';
 export type { ShellClock, ShellDeps, ShellRequest, ShellResult } from './shell.actor.js';
 export { ShellSpawner, ShellSpawnerPool } from './shell-spawner.js';
 export { readGroupFile, removeGroupFile } from './group-file.js';
-export type { FromShellSpawner, ToShellSpawner } from './shell-spawner.js';
+export type {
+  FromShellSpawner,
+  StartRequest,
+  StartResult,
+  ToShellSpawner,
+} from './shell-spawner.js';
 export { runCapture } from './capture.actor.js';
 export type { CaptureRequest, CaptureResult } from './capture.actor.js';
 export {

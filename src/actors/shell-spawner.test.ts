@@ -129,6 +129,47 @@ describe('ShellSpawner', () => {
     expect((await spawner.run(request('true'))).ok).toBe(true);
     expect(spawner.pid).toBe(pid);
   });
+
+  it('starts a detached process in a session of its own, output in its log, and leaves it running', async () => {
+    const logFile = join(dir, 'host.log');
+    const started = await spawner.start({
+      file: '/bin/sh',
+      args: ['-c', 'echo "up in $PWD as $MARK"; exec sleep 30'],
+      cwd: dir,
+      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', MARK: 'the-mark' },
+      logFile,
+    });
+    if (!('pid' in started)) throw new Error(`did not start: ${started.error}`);
+    const { pid } = started;
+    try {
+      await vi.waitFor(
+        () => expect(readFileSync(logFile, 'utf8')).toBe(`up in ${dir} as the-mark\n`),
+        WAIT,
+      );
+      // Field 6 of /proc/<pid>/stat is the session id: it leads its own.
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      expect(Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[3])).toBe(pid);
+      expect(spawner.running).toBe(0); // a start is not a run it holds
+      await spawner.close();
+      expect(groupAlive(pid)).toBe(true); // it outlives the spawner
+    } finally {
+      process.kill(pid, 'SIGKILL');
+    }
+  });
+
+  it('says why a detached process could not start', async () => {
+    const env = { PATH: '/usr/bin:/bin' };
+    const missing = join(dir, 'no-such-program');
+    const args = { args: [], cwd: dir, env, logFile: join(dir, 'host.log') };
+    expect(await spawner.start({ file: missing, ...args })).toEqual({
+      error: expect.stringContaining('ENOENT') as string,
+    });
+    expect(
+      await spawner.start({ ...args, file: '/bin/true', logFile: join(dir, 'none', 'x.log') }),
+    ).toEqual({
+      error: expect.stringMatching(/could not open its log ".*none\/x\.log": ENOENT/) as string,
+    });
+  });
 });
 
 describe('ShellSpawnerPool', () => {

@@ -14,15 +14,32 @@ import { readGroupFile, removeGroupFile } from './group-file.js';
 import { shellFailure } from './shell.actor.js';
 import type { ShellRequest, ShellResult } from './shell.actor.js';
 
-/** What the daemon sends: a request without its signal and callback, or a cancellation. */
+/**
+ * A process to start detached (its own session) and leave running, output appended to `logFile`:
+ * how the daemon starts session hosts without forking itself.
+ */
+export interface StartRequest {
+  file: string;
+  args: string[];
+  cwd: string;
+  env: NodeJS.ProcessEnv;
+  logFile: string;
+}
+
+/** Its pid once it runs, or why it could not start. */
+export type StartResult = { pid: number } | { error: string };
+
+/** What the daemon sends: a request without its signal and callback, a cancellation, a start. */
 export type ToShellSpawner =
   | { type: 'run'; key: number; request: Omit<ShellRequest, 'signal' | 'onSpawn'> }
-  | { type: 'cancel'; key: number };
+  | { type: 'cancel'; key: number }
+  | { type: 'start'; key: number; request: StartRequest };
 
 /** What the spawner answers. */
 export type FromShellSpawner =
   | { type: 'spawned'; key: number; pgid: number }
   | { type: 'done'; key: number; result: ShellResult }
+  | { type: 'started'; key: number; result: StartResult }
   | { type: 'log'; level: 'info' | 'warn' | 'error'; message: string };
 
 /** How long a spawner may take to exit once its channel is closed. */
@@ -41,6 +58,7 @@ export class ShellSpawner {
   readonly #entry: string;
   readonly #log: Log;
   readonly #pending = new Map<number, Pending>();
+  readonly #starts = new Map<number, (result: StartResult) => void>();
   #child: ChildProcess | null = null;
   #nextKey = 1;
 
@@ -67,9 +85,18 @@ export class ShellSpawner {
     });
   }
 
-  /** How many runs it holds now. */
+  /** Starts a detached process and resolves once it runs (or could not start); never rejects. */
+  start(request: StartRequest): Promise<StartResult> {
+    const key = this.#nextKey++;
+    return new Promise<StartResult>((resolve) => {
+      this.#starts.set(key, resolve);
+      this.#send(this.#ensureChild(), { type: 'start', key, request });
+    });
+  }
+
+  /** How many runs and starts it holds now. */
   get running(): number {
-    return this.#pending.size;
+    return this.#pending.size + this.#starts.size;
   }
 
   /** The spawner's pid while it runs. */
@@ -125,6 +152,11 @@ export class ShellSpawner {
 
   #receive(message: FromShellSpawner): void {
     if (message.type === 'log') return this.#log(message.level, message.message);
+    if (message.type === 'started') {
+      this.#starts.get(message.key)?.(message.result);
+      this.#starts.delete(message.key);
+      return;
+    }
     const pending = this.#pending.get(message.key);
     if (!pending) return;
     if (message.type === 'spawned') {
@@ -138,6 +170,12 @@ export class ShellSpawner {
   }
 
   #failAll(why: string): void {
+    // A start in flight may have started its process, unannounced: it runs detached, and the
+    // caller's own checks (a session host's command line) find it.
+    for (const [key, resolve] of this.#starts) {
+      this.#starts.delete(key);
+      resolve({ error: why });
+    }
     for (const [key, pending] of this.#pending) {
       this.#pending.delete(key);
       pending.unlisten?.();
@@ -178,6 +216,10 @@ export class ShellSpawnerPool {
 
   /** Like `runShell`: never rejects for a failing command. */
   run(request: ShellRequest): Promise<ShellResult> {
+    return this.#pick().run(request);
+  }
+
+  #pick(): ShellSpawner {
     let best = this.#spawners[0];
     for (const spawner of this.#spawners)
       if (best === undefined || spawner.running < best.running) best = spawner;
@@ -185,7 +227,12 @@ export class ShellSpawnerPool {
       best = this.#make();
       this.#spawners.push(best);
     }
-    return best.run(request);
+    return best;
+  }
+
+  /** Like `ShellSpawner.start`, from the spawner holding the fewest runs. */
+  start(request: StartRequest): Promise<StartResult> {
+    return this.#pick().start(request);
   }
 
   /** Starts the first spawner now rather than on the first run. */

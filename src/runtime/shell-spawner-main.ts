@@ -1,8 +1,15 @@
 // The shell spawner's entry (dist/shell-spawner.js): a small process the daemon forks to start its
 // shells, so each fork copies this process's memory rather than the daemon's. It runs each request
 // with `runShell` and answers with its result; src/actors/shell-spawner.ts says why it exists.
+import { spawn } from 'node:child_process';
+import { closeSync, openSync } from 'node:fs';
 import { runShell, shellFailure } from '../actors/index.js';
-import type { FromShellSpawner, ToShellSpawner } from '../actors/index.js';
+import type {
+  FromShellSpawner,
+  StartRequest,
+  StartResult,
+  ToShellSpawner,
+} from '../actors/index.js';
 import { systemClock } from './clock.js';
 
 if (!process.send) throw new Error('shell-spawner runs as a child of the daemon, over IPC');
@@ -19,6 +26,10 @@ process.on('disconnect', () => process.exit(0));
 
 process.on('message', (message: ToShellSpawner) => {
   if (message.type === 'cancel') return running.get(message.key)?.abort();
+  if (message.type === 'start') {
+    const { key, request } = message;
+    return void startDetached(request).then((result) => post({ type: 'started', key, result }));
+  }
   const { key, request } = message;
   const controller = new AbortController();
   running.set(key, controller);
@@ -41,3 +52,37 @@ process.on('message', (message: ToShellSpawner) => {
       post({ type: 'done', key, result });
     });
 });
+
+/** Starts `request` in a session of its own and lets it run; this process only reaps it. */
+async function startDetached(request: StartRequest): Promise<StartResult> {
+  let fd: number;
+  try {
+    fd = openSync(request.logFile, 'a', 0o600);
+  } catch (err) {
+    return { error: `could not open its log "${request.logFile}": ${messageOf(err)}` };
+  }
+  try {
+    const child = spawn(request.file, request.args, {
+      detached: true,
+      stdio: ['ignore', fd, fd],
+      cwd: request.cwd,
+      env: request.env,
+    });
+    child.unref();
+    if (child.pid !== undefined) {
+      child.on('error', () => {}); // it runs: a later error (a failed kill) is not the spawner's
+      return { pid: child.pid };
+    }
+    // Node reports some start failures (ENOENT, EACCES) as an 'error' event rather than a throw.
+    const err = await new Promise<Error>((resolve) => child.once('error', resolve));
+    return { error: err.message };
+  } catch (err) {
+    return { error: messageOf(err) };
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function messageOf(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}

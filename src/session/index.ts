@@ -2,7 +2,7 @@
 // hosts, talk to them and judge their liveness. The host itself (node-pty, xterm) is not loaded here.
 export * from './protocol.js';
 export { spawnSessionHost, readHostInfo, isAgentAlive, killSessionGroup } from './spawn.js';
-export type { SpawnHostOptions } from './spawn.js';
+export type { DetachedStart, SpawnHostOptions, StartDetached } from './spawn.js';
 export { connectSession } from './client.js';
 export type {
   ConnectSessionOptions,

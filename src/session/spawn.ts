@@ -23,9 +23,29 @@ const DEFAULT_SPAWN_TIMEOUT_MS = 10_000;
 const POLL_MS = 10; // host.json usually appears within ~100 ms
 const LOG_TAIL_CHARS = 2_000;
 
+/** A detached process to start: its own session, output appended to `logFile`. */
+export interface DetachedStart {
+  file: string;
+  args: string[];
+  cwd: string;
+  env: NodeJS.ProcessEnv;
+  logFile: string;
+}
+
+/** Starts a detached process somewhere else (the daemon's shell spawner); its pid or why not. */
+export type StartDetached = (
+  request: DetachedStart,
+) => Promise<{ pid: number } | { error: string }>;
+
 export interface SpawnHostOptions {
   /** The sidecar script (default: dist/session-host.js). */
   hostEntry?: string;
+  /**
+   * Starts the host from another process rather than this one. A fork blocks its caller until
+   * the child has called exec, and under load a new session waits long for a CPU: measured in the
+   * daemon under the load bench, ~100 ms per host, fifty at a time. Without it, this process forks.
+   */
+  start?: StartDetached;
   signal?: AbortSignal;
   /** How long to wait for host.json (default 10 s). */
   timeoutMs?: number;
@@ -78,10 +98,30 @@ export async function spawnSessionHost(
   writeJsonAtomic(join(dir, SPAWN_FILE), parsed.data);
 
   const entry = opts.hostEntry ?? distEntryPath('session-host.js');
+  const args = [...HOST_NODE_FLAGS, entry, dir];
+  if (opts.start) {
+    const logFile = join(dir, HOST_LOG_FILE);
+    const started = await opts.start({
+      file: process.execPath,
+      args,
+      cwd: dir,
+      env: hostEnv(process.env),
+      logFile,
+    });
+    if ('error' in started) {
+      const error = `could not start the session host: ${started.error}`;
+      writeJsonAtomic(join(dir, SPAWN_ERROR_FILE), { error });
+      throw new SessionError('SPAWN_FAILED', error);
+    }
+    recordHostPid(dir, started.pid);
+    // Its parent reaps it, so a host that exited is simply gone; its log says why.
+    const gone = () => (isPidAlive(started.pid) && !isZombie(started.pid) ? undefined : null);
+    return waitForHost(dir, spec.agentId, started.pid, gone, opts);
+  }
   const logFd = openSync(join(dir, HOST_LOG_FILE), 'a', 0o600);
   let child;
   try {
-    child = spawn(process.execPath, [...HOST_NODE_FLAGS, entry, dir], {
+    child = spawn(process.execPath, args, {
       detached: true, // its own session: a daemon crash or Ctrl-C must not take the agents along
       stdio: ['ignore', logFd, logFd],
       cwd: dir,
@@ -99,12 +139,13 @@ export async function spawnSessionHost(
       error: `could not start the session host: ${err.message}`,
     });
   });
-  if (child.pid)
-    writeJsonAtomic(join(dir, HOST_PID_FILE), {
-      pid: child.pid,
-      startTime: processStartTime(child.pid) ?? null,
-    });
+  if (child.pid) recordHostPid(dir, child.pid);
   return waitForHost(dir, spec.agentId, child.pid, () => exitCode, opts);
+}
+
+/** host-pid.json: lets the next spawn in `dir` join a host that is still starting. */
+function recordHostPid(dir: string, pid: number): void {
+  writeJsonAtomic(join(dir, HOST_PID_FILE), { pid, startTime: processStartTime(pid) ?? null });
 }
 
 /**
@@ -129,7 +170,7 @@ async function waitForHost(
       // Exited without a word (a crash before it could write spawn-error.json): show its log.
       throw new SessionError(
         'SPAWN_FAILED',
-        `the session host for agent "${agentId}" exited (code ${exitCode}) before listening; its log says: ${tailOf(join(dir, HOST_LOG_FILE))}`,
+        `the session host for agent "${agentId}" exited (code ${exitCode ?? 'unknown'}) before listening; its log says: ${tailOf(join(dir, HOST_LOG_FILE))}`,
       );
     }
     if (opts.signal?.aborted || Date.now() >= deadline) {

@@ -18,6 +18,7 @@ import { createSessions } from './sessions.js';
 import { settleEndedWorkspaces, settleWorkspace } from './workspaces.js';
 import type { Sessions } from './sessions.js';
 import type { Store } from '../store/index.js';
+import type { StartDetached } from '../../session/index.js';
 import { Dispatcher } from './dispatch.js';
 import type { DispatchDeps } from './dispatch.js';
 import { eventNames, INPUTS } from './records.js';
@@ -62,6 +63,8 @@ export interface EngineDeps extends Omit<DispatchDeps, 'submit' | 'bundle' | 'on
   inspect?: InspectionObserver;
   sessionTiming?: 'production' | 'test';
   fakeAgents?: string;
+  /** Starts session hosts from another process (the shell spawner) instead of forking the daemon. */
+  startDetached?: StartDetached;
 }
 
 const NOTICE_FLUSH_MS = 20;

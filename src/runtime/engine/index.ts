@@ -64,6 +64,7 @@ export async function createEngineServices(options: EngineServicesOptions): Prom
     stateDir: options.stateDir,
     gitTimeoutMs: gitTimeout(process.env.OJ_GIT_TIMEOUT, options.log),
     runShell: (request) => shells.run(request),
+    startDetached: (request) => shells.start(request),
     baseEnv: { ...process.env, PATH: withOjShims(options.stateDir, process.env.PATH) },
     buildEnv: buildShellEnv,
     sessionTiming: process.env.OJ_SESSION_TIMING === 'test' ? 'test' : 'production',

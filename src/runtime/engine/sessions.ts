@@ -11,7 +11,7 @@ import {
   readHostInfo,
   spawnSessionHost,
 } from '../../session/index.js';
-import type { HostInfo, SessionClient, SpawnSpec } from '../../session/index.js';
+import type { HostInfo, SessionClient, SpawnSpec, StartDetached } from '../../session/index.js';
 import type { AgentContext, AgentEffect } from '../../machines/index.js';
 import type { ActionDef, AgentDef, PipelineBundle } from '../../runbook/index.js';
 import type { Clock } from '../clock.js';
@@ -43,6 +43,8 @@ export interface SessionsDeps {
   timing: 'production' | 'test';
   /** OJ_FAKE_AGENTS: run Claude agents as the fake agent on `<dir>/<agent name>.toml`. */
   fakeAgents?: string;
+  /** Where session hosts are started from (default: this process forks them). */
+  startDetached?: StartDetached;
 }
 
 interface Live {
@@ -247,7 +249,11 @@ export class Sessions {
     };
     let info: HostInfo;
     try {
-      info = await spawnSessionHost(spec, { signal: this.#abort.signal });
+      const start = this.#deps.startDetached;
+      info = await spawnSessionHost(spec, {
+        signal: this.#abort.signal,
+        ...(start ? { start } : {}),
+      });
     } catch (err) {
       return fail(err instanceof Error ? err.message : String(err));
     }
@@ -436,7 +442,14 @@ function toPrompt(p: NonNullable<AgentContext['prompt']>): NonNullable<AgentCont
 export function createSessions(
   deps: Pick<
     EngineDeps,
-    'stateDir' | 'clock' | 'log' | 'store' | 'notify' | 'sessionTiming' | 'fakeAgents'
+    | 'stateDir'
+    | 'clock'
+    | 'log'
+    | 'store'
+    | 'notify'
+    | 'sessionTiming'
+    | 'fakeAgents'
+    | 'startDetached'
   >,
   dispatch: Dispatcher,
   sup: Supervisor,
@@ -473,5 +486,6 @@ export function createSessions(
       }),
     timing: deps.sessionTiming ?? 'production',
     ...(deps.fakeAgents ? { fakeAgents: deps.fakeAgents } : {}),
+    ...(deps.startDetached ? { startDetached: deps.startDetached } : {}),
   });
 }
