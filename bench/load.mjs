@@ -168,6 +168,12 @@ try {
   console.log(
     `  daemon event-loop delay (whole run): p50 ${loop.p50.toFixed(1)} ms, p99 ${loop.p99.toFixed(1)} ms, max ${loop.max.toFixed(1)} ms (target p99 < 50 ms)`,
   );
+  // Busy or starved: the main thread's time on a CPU against its time runnable but waiting for one.
+  const cpu = second.status.mainThread;
+  if (cpu)
+    console.log(
+      `  daemon main thread (whole run): ran ${(cpu.runMs / 1000).toFixed(1)} s on a CPU, waited ${(cpu.waitMs / 1000).toFixed(1)} s for one (schedstat)`,
+    );
   for (const [i, r] of [first, second].entries())
     console.log(
       `  round ${i + 1}: nudges per agent min ${Math.min(...r.nudges)} max ${Math.max(...r.nudges)} (one per 5 s idle_timeout plus the agent's answer); oj status p50 ${pct(r.latencies, 0.5).toFixed(0)} ms, p99 ${pct(r.latencies, 0.99).toFixed(0)} ms over ${r.latencies.length} calls; items done ${r.queue.counts.done}/${ITEMS} at the end of polling; live sessions ${r.sessions}; idle deadlines fired late by p99 ${pct(r.lateness, 0.99)} ms, max ${Math.max(...r.lateness)} ms; daemon RSS under load ${mb(r.status.rssBytes)}, after pruning ${mb(r.settled.rssBytes)}`,
@@ -186,6 +192,18 @@ try {
       target: '< 50 ms',
       met: loop.p99 < 50,
     },
+    ...(cpu
+      ? [
+          {
+            figure: '… daemon main thread: waiting for a CPU / running on one (schedstat)',
+            baseline: `ran ${(cpu.runMs / 1000).toFixed(1)} s`,
+            value: `waited ${(cpu.waitMs / 1000).toFixed(1)} s`,
+            ratio: cpu.waitMs / cpu.runMs,
+            target: '',
+            met: null,
+          },
+        ]
+      : []),
     {
       figure: `… idle deadlines (${late.length} in round 2): fired late by p99 / max`,
       baseline: '',

@@ -92,6 +92,13 @@ describe('oj daemon start / status / stop', () => {
     expect(up.code).toBe(0);
     expect(up.stdout).toContain('ojd is running');
     expect(up.stdout).toContain(`pid:      ${pid}`);
+    // How late its event loop ran, and whether it was busy or waiting for a CPU (Linux schedstat).
+    expect(up.stdout).toMatch(
+      /\n {2}loop: {5}delay p99 \d+\.\d ms, max \d+\.\d ms · main thread ran \d+\.\d s, waited \d+\.\d s for a CPU\n/,
+    );
+    expect(status(dir)).toMatchObject({
+      mainThread: { runMs: expect.any(Number) as number, waitMs: expect.any(Number) as number },
+    });
     expect(status(dir)).toMatchObject({
       running: true,
       pid,

@@ -17,6 +17,7 @@ import { daemonEntry } from './daemon-process.js';
 import { CliError, EXIT, usageError } from './errors.js';
 import { formatElapsed } from './format.js';
 import { printJson } from './output.js';
+import type { DaemonStatus } from '../wire/index.js';
 
 /** How often `logs -f` re-reads the file besides fs.watch (which misses events on some file systems). */
 const LOG_POLL_MS = 250;
@@ -85,6 +86,7 @@ export async function daemonStatusCommand(opts: { output: string }): Promise<voi
           `  uptime:   ${formatElapsed(status.uptimeMs)}`,
           `  state:    ${status.stateDir}`,
           `  socket:   ${status.socket}`,
+          ...(status.eventLoop ? [`  loop:     ${describeLoad(status)}`] : []),
         ].join('\n'),
       );
       return;
@@ -188,4 +190,14 @@ function watchQuietly(file: string, onChange: () => void): FSWatcher | undefined
 
 function say(text: string): void {
   process.stdout.write(`${text}\n`);
+}
+
+/** "delay p99 12 ms · main thread ran 4.1 s, waited 0.3 s for a CPU" */
+function describeLoad(status: DaemonStatus): string {
+  const loop = status.eventLoop;
+  const delay = loop ? `delay p99 ${loop.p99.toFixed(1)} ms, max ${loop.max.toFixed(1)} ms` : '';
+  const cpu = status.mainThread;
+  if (!cpu) return delay;
+  const s = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+  return `${delay} · main thread ran ${s(cpu.runMs)}, waited ${s(cpu.waitMs)} for a CPU`;
 }

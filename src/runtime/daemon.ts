@@ -1,7 +1,7 @@
 // The daemon's lifecycle: take the per-state-dir lock, start the services (the engine plugs in
 // here), serve IPC until SIGTERM/SIGINT or a `daemon.stop` request, then shut down in reverse order.
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import { mkdirSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import { PROTOCOL_VERSION } from '../wire/index.js';
 import { systemClock } from './clock.js';
 import type { Clock } from './clock.js';
@@ -80,6 +80,7 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
   // How late the event loop runs (for `oj daemon status` and the load bench).
   const loopDelay = monitorEventLoopDelay({ resolution: 10 });
   loopDelay.enable();
+  const startTimes = threadTimes();
   let server: IpcServer | undefined;
   const socketPath = paths.socket;
   let stopping: Promise<number> | undefined;
@@ -128,6 +129,7 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
         max: loopDelay.max / 1e6,
       },
       rssBytes: process.memoryUsage.rss(),
+      ...mainThreadTimes(startTimes),
     }),
     'daemon.stop': async (params: { kill?: boolean | undefined }) => {
       // Stop after this reply is on its way (it is queued before the connection closes).
@@ -218,4 +220,32 @@ function safeUnlink(file: string): void {
 
 function stackOf(err: unknown): string {
   return err instanceof Error ? (err.stack ?? err.message) : String(err);
+}
+
+/**
+ * The calling thread's time on a CPU and waiting on a run queue, in ms (Linux
+ * /proc/thread-self/schedstat, in ns); undefined where there is no such file.
+ */
+function threadTimes(): { runMs: number; waitMs: number } | undefined {
+  try {
+    const [run, wait] = readFileSync('/proc/thread-self/schedstat', 'utf8').split(' ').map(Number);
+    if (run === undefined || wait === undefined || !Number.isFinite(run + wait)) return undefined;
+    return { runMs: run / 1e6, waitMs: wait / 1e6 };
+  } catch {
+    return undefined;
+  }
+}
+
+/** The main thread's times since `since` (taken at start), for `daemon.status`. */
+function mainThreadTimes(since: ReturnType<typeof threadTimes>): {
+  mainThread?: { runMs: number; waitMs: number };
+} {
+  const now = threadTimes();
+  if (now === undefined || since === undefined) return {};
+  return {
+    mainThread: {
+      runMs: Math.round(now.runMs - since.runMs),
+      waitMs: Math.round(now.waitMs - since.waitMs),
+    },
+  };
 }

@@ -41,6 +41,11 @@ export const DaemonStatusSchema = z.object({
   /** Event-loop delay since the daemon started (perf_hooks), in ms; and its resident memory. */
   eventLoop: z.object({ p50: z.number(), p99: z.number(), max: z.number() }).optional(),
   rssBytes: z.number().optional(),
+  /**
+   * The main thread's time on a CPU and waiting for one, in ms since the daemon started (Linux
+   * schedstat). Tells a busy daemon from a starved one when the event loop is late.
+   */
+  mainThread: z.object({ runMs: z.number(), waitMs: z.number() }).optional(),
 });
 
 const project = z.string().min(1); // the project root, absolute
